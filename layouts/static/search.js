@@ -1,0 +1,255 @@
+/* Full-text search over the archive with Pagefind.
+ *
+ * The index holds every Han character as its own word (newsarchive/search.py), so a query is
+ * rewritten the same way and sent as an exact phrase: 人大常委会 → "人 大 常 委 会". That finds
+ * every article containing the query as a substring, as find-in-page does. Phrase results are
+ * not ranked, so they are ordered by date.
+ */
+(function () {
+  "use strict";
+
+  var HAN = "\\u2e80-\\u2fdf\\u3005\\u3007\\u3021-\\u3029\\u3038-\\u303b\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
+  var CJK = HAN + "\\u3000-\\u303f\\uff00-\\uffef\\u2018-\\u201f\\u2014\\u2026\\u00b7";
+  var HAN_BOUNDARY = new RegExp("(?<=[" + HAN + "])(?=\\S)|(?<=\\S)(?=[" + HAN + "])", "gu");
+  // a gap Pagefind's excerpt shows beside a Han character or CJK punctuation mark
+  var CJK_GAP_AFTER = new RegExp("([" + CJK + "](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "\\p{P}])", "gu");
+  var CJK_GAP_BEFORE = new RegExp("([\\p{P}](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "])", "gu");
+  var FILTERS = [["section", "栏目"], ["year", "年份"], ["reporter", "记者"], ["topic", "主题"]];
+  var PAGE_SIZE = 20;
+
+  /** 人大常委会 → "人 大 常 委 会": the query as the index holds it. */
+  function toPhrase(query) {
+    // Punctuation is not indexed as a word, so it only separates the words of the phrase.
+    var spaced = (query || "").replace(/\p{P}/gu, " ").replace(HAN_BOUNDARY, " ").replace(/\s+/g, " ").trim();
+    return spaced.indexOf(" ") >= 0 ? '"' + spaced + '"' : spaced;
+  }
+
+  /** Excerpts come back spaced like the index: join Han characters again, merge <mark>s. */
+  function tidyExcerpt(html) {
+    return html.replace(CJK_GAP_AFTER, "$1").replace(CJK_GAP_BEFORE, "$1").replace(/<\/mark>(\s*)<mark>/g, "$1");
+  }
+
+  var script = document.currentScript;
+  var root = new URL(document.documentElement.dataset.root || "./", location.href);
+  var pagefindUrl = new URL(script.dataset.pagefind, location.href).href;
+  var loading = null;
+
+  function loadPagefind() {
+    if (!loading) {
+      loading = import(pagefindUrl).then(function (pagefind) {
+        return pagefind.options({ baseUrl: root.pathname, excerptLength: 40 }).then(function () {
+          return pagefind.init();
+        }).then(function () { return pagefind; });
+      });
+    }
+    return loading;
+  }
+
+  function pagefindFilters(filters) {
+    var out = {};
+    Object.keys(filters || {}).forEach(function (key) {
+      var values = [].concat(filters[key]).filter(Boolean);
+      if (values.length) out[key] = { any: values };
+    });
+    return out;
+  }
+
+  /** The one search code path, for the page and for window.archiveSearch. */
+  function runSearch(query, options) {
+    options = options || {};
+    var phrase = toPhrase(query);
+    var filters = pagefindFilters(options.filters);
+    if (!phrase && !Object.keys(filters).length) {
+      return Promise.resolve({ results: [], filters: null, phrase: "" });
+    }
+    return loadPagefind().then(function (pagefind) {
+      return pagefind.search(phrase || null, {
+        filters: filters,
+        sort: { date: options.sort === "asc" ? "asc" : "desc" },
+      });
+    }).then(function (search) {
+      return { results: search ? search.results : [], filters: search ? search.filters : null, phrase: phrase };
+    });
+  }
+
+  /** Resolves to the URLs of every result, in display order. */
+  window.archiveSearch = function (query, options) {
+    return runSearch(query, options).then(function (found) {
+      return Promise.all(found.results.map(function (r) { return r.data(); }));
+    }).then(function (data) {
+      return data.map(function (d) { return d.url; });
+    });
+  };
+
+  // ---- the page ----
+  var form = document.getElementById("search-form");
+  if (!form) return;
+  var input = document.getElementById("search-q");
+  var sortSelect = document.getElementById("search-sort");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var more = document.getElementById("search-more");
+  var filterBox = document.getElementById("search-filters");
+  var state = { q: "", sort: "desc", filters: {} };
+  var current = null;
+  var shown = 0;
+  var generation = 0;
+
+  if (location.protocol === "file:") {
+    document.getElementById("search-offline").hidden = false;
+    form.querySelectorAll("input,select,button").forEach(function (el) { el.disabled = true; });
+    return;
+  }
+
+  function readUrl() {
+    var params = new URLSearchParams(location.search);
+    state.q = params.get("q") || "";
+    state.sort = params.get("sort") === "asc" ? "asc" : "desc";
+    state.filters = {};
+    FILTERS.forEach(function (f) {
+      var values = params.getAll(f[0]);
+      if (values.length) state.filters[f[0]] = values;
+    });
+    input.value = state.q;
+    sortSelect.value = state.sort;
+  }
+
+  function writeUrl() {
+    var params = new URLSearchParams();
+    if (state.q) params.set("q", state.q);
+    if (state.sort === "asc") params.set("sort", "asc");
+    FILTERS.forEach(function (f) {
+      (state.filters[f[0]] || []).forEach(function (v) { params.append(f[0], v); });
+    });
+    var qs = params.toString();
+    history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function cnDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? +m[1] + "年" + +m[2] + "月" + +m[3] + "日" : iso || "";
+  }
+
+  function renderResult(data) {
+    var meta = data.meta || {};
+    var li = el("li", "teaser result");
+    var h = el("h3", "headline");
+    var a = el("a");
+    a.href = data.url;
+    if (meta.kicker) a.appendChild(el("span", "kicker", meta.kicker));
+    a.appendChild(el("span", "title", meta.title || data.url));
+    if (meta.subtitle) a.appendChild(el("span", "subtitle", meta.subtitle));
+    h.appendChild(a);
+    li.appendChild(h);
+    var info = el("p", "teaser-meta");
+    var time = el("time", null, cnDate(meta.date));
+    time.dateTime = meta.date || "";
+    info.appendChild(time);
+    if (meta.page) info.appendChild(el("span", null, "第" + meta.page + "版"));
+    if (meta.section) info.appendChild(el("span", null, meta.section));
+    if (meta.reporter) info.appendChild(el("span", "reporters", "记者 " + meta.reporter));
+    li.appendChild(info);
+    if (data.excerpt) {
+      var p = el("p", "excerpt");
+      p.innerHTML = tidyExcerpt(data.excerpt);  // Pagefind escapes the text; only <mark> is markup
+      li.appendChild(p);
+    }
+    return li;
+  }
+
+  function showMore() {
+    var batch = current.results.slice(shown, shown + PAGE_SIZE);
+    var mine = generation;
+    return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
+      if (mine !== generation) return;
+      items.forEach(function (d) { list.appendChild(renderResult(d)); });
+      shown += batch.length;
+      more.hidden = shown >= current.results.length;
+    });
+  }
+
+  function renderFilters(counts) {
+    filterBox.textContent = "";
+    FILTERS.forEach(function (f) {
+      var key = f[0];
+      var values = counts && counts[key] ? counts[key] : {};
+      var selected = state.filters[key] || [];
+      var names = Object.keys(values).filter(function (v) { return values[v] > 0 || selected.indexOf(v) >= 0; });
+      selected.forEach(function (v) { if (names.indexOf(v) < 0) names.push(v); });
+      if (!names.length) return;
+      names.sort(function (x, y) {
+        return key === "year" ? y.localeCompare(x) : (values[y] || 0) - (values[x] || 0) || x.localeCompare(y, "zh-CN");
+      });
+      var fieldset = el("fieldset", "filter");
+      fieldset.appendChild(el("legend", null, f[1]));
+      names.forEach(function (name) {
+        var label = el("label");
+        var box = el("input");
+        box.type = "checkbox";
+        box.name = key;
+        box.value = name;
+        box.checked = selected.indexOf(name) >= 0;
+        box.addEventListener("change", function () {
+          var chosen = state.filters[key] || [];
+          state.filters[key] = box.checked ? chosen.concat([name]) : chosen.filter(function (v) { return v !== name; });
+          update();
+        });
+        label.appendChild(box);
+        label.appendChild(document.createTextNode(" " + name + " "));
+        label.appendChild(el("span", "count", "(" + (values[name] || 0) + ")"));
+        fieldset.appendChild(label);
+      });
+      filterBox.appendChild(fieldset);
+    });
+  }
+
+  function update() {
+    writeUrl();
+    var mine = ++generation;
+    list.textContent = "";
+    more.hidden = true;
+    shown = 0;
+    var hasFilters = FILTERS.some(function (f) { return (state.filters[f[0]] || []).length; });
+    if (!state.q.trim() && !hasFilters) {
+      status.textContent = "";
+      return loadPagefind().then(function (pagefind) { return pagefind.filters(); })
+        .then(function (counts) { if (mine === generation) renderFilters(counts); })
+        .catch(showError);
+    }
+    status.textContent = "正在搜索……";
+    return runSearch(state.q, { filters: state.filters, sort: state.sort }).then(function (found) {
+      if (mine !== generation) return;
+      current = found;
+      renderFilters(found.filters);
+      var n = found.results.length;
+      var what = state.q.trim() ? "“" + state.q.trim() + "”" : "所选条件";
+      status.textContent = n ? "找到 " + n + " 篇包含" + what + "的文章" : "没有找到包含" + what + "的文章";
+      if (!state.q.trim()) status.textContent = n ? "符合所选条件的文章共 " + n + " 篇" : "没有符合所选条件的文章";
+      return showMore();
+    }).catch(showError);
+  }
+
+  function showError(error) {
+    status.textContent = "搜索出错：" + (error && error.message ? error.message : error);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    state.q = input.value;
+    update();
+  });
+  sortSelect.addEventListener("change", function () {
+    state.sort = sortSelect.value;
+    update();
+  });
+  more.addEventListener("click", showMore);
+  readUrl();
+  update();
+})();

@@ -1,0 +1,280 @@
+"""Article and issue files → Article / IssueMeta, validated with file, line and field."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from .body import BodyRenderer, make_excerpt, plain_text
+from .config import Config
+from .errors import BuildError, Problem
+from .model import Article, IssueMeta
+
+ISSUE_FILE = "issue.yaml"
+KNOWN = ("title", "kicker", "subtitle", "date", "section", "page", "order",
+         "reporter", "topics", "slug", "aliases")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_FOLDER = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})$")
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class FrontMatter:
+    """Parsed front matter with the line of each key in the file."""
+
+    data: dict[str, Any]
+    lines: dict[str, int]
+    body: str
+    body_line: int
+
+
+def split_front_matter(text: str, shown: str) -> FrontMatter:
+    """Split '---' YAML front matter from the Markdown body; raise BuildError if malformed."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        raise BuildError([Problem(shown, "expected YAML front matter starting with '---' on the first line", 1)])
+    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.M)
+    if end is None:
+        raise BuildError([Problem(shown, "front matter is not closed by a '---' line", 1)])
+    yaml_text = text[4:4 + end.start()]
+    body = text[4 + end.end():].lstrip("\n")
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    data, lines = load_yaml_mapping(yaml_text, shown, first_line=2)
+    return FrontMatter(data, lines, body, body_line)
+
+
+def load_yaml_mapping(text: str, shown: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse a YAML mapping, returning it with the line of each key."""
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + mark.line if mark else None
+        raise BuildError([Problem(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line)])
+    finally:
+        loader.dispose()
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise BuildError([Problem(shown, "expected a mapping of 'key: value' lines", first_line)])
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        lines = {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
+    return {str(k): v for k, v in data.items()}, lines
+
+
+class Checker:
+    """Collects problems about one file's fields."""
+
+    def __init__(self, shown: str, lines: dict[str, int]):
+        self.shown, self.lines, self.problems = shown, lines, []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.shown, message, self.lines.get(key, 1), key))
+
+    def text(self, data: dict, key: str, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is required: expected a non-empty string")
+            return ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.fail(key, f"expected a non-empty string, got {value!r}")
+            return ""
+        return value.strip()
+
+    def names(self, data: dict, key: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+            self.fail(key, f"expected a string or a list of strings, got {value!r}")
+            return ()
+        return tuple(dict.fromkeys(v.strip() for v in items))
+
+    def number(self, data: dict, key: str, minimum: int) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(key, f"expected a whole number ≥ {minimum}, got {value!r}")
+            return None
+        return value
+
+    def date(self, data: dict, key: str, required: bool = False) -> datetime.date | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is required: expected an ISO date such as 2024-02-02")
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.fail(key, f"expected an ISO date such as 2024-02-02, got {value!r}")
+        return None
+
+
+def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer,
+                  shown: str | None = None) -> Article:
+    """Parse one article file's text; raise BuildError naming every bad field.
+
+    `source` is the file's path relative to the content folder; `shown` the path errors name.
+    """
+    shown = shown or source
+    fm = split_front_matter(text, shown)
+    data, check = fm.data, Checker(shown, fm.lines)
+    title = check.text(data, "title", required=True)
+    section = check.text(data, "section", required=True)
+    if section and config.sections is not None and section not in config.sections:
+        hint = difflib.get_close_matches(section, config.sections, n=1)
+        check.fail("section", f"unknown section {section!r}: expected one of config.yaml's sections"
+                   + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    date = check.date(data, "date", required=True)
+    slug = check.text(data, "slug")
+    if slug and not SLUG.match(slug):
+        check.fail("slug", f"expected lowercase ASCII letters, digits and single hyphens, got {slug!r}")
+    if len(slug) > 80:
+        check.fail("slug", "expected at most 80 characters")
+    aliases = check.names(data, "aliases")
+    for alias in aliases:
+        error = alias_problem(alias)
+        if error:
+            check.fail("aliases", error)
+    article = Article(
+        source=source, date=date or datetime.date.min, title=title, section=section, slug=slug,
+        kicker=check.text(data, "kicker"), subtitle=check.text(data, "subtitle"),
+        page=check.number(data, "page", 1), order=check.number(data, "order", 0),
+        reporters=check.names(data, "reporter"), topics=check.names(data, "topics"),
+        aliases=tuple(normalize_alias(a) for a in aliases),
+        extra=MappingProxyType({k: v for k, v in data.items() if k not in KNOWN}),
+    )
+    if check.problems:
+        raise BuildError(check.problems)
+    body_html = renderer.render(fm.body)
+    return replace(article, body_html=body_html, text=plain_text(body_html),
+                   excerpt=make_excerpt(body_html, config.excerpt_length))
+
+
+def alias_problem(alias: str) -> str | None:
+    """What is wrong with an alias path, or None."""
+    if "\x00" in alias or "\\" in alias:
+        return f"expected a URL path, got {alias!r}"
+    if "://" in alias or alias.startswith("//"):
+        return f"expected a path on this site, not a full URL: {alias!r}"
+    parts = [p for p in alias.strip("/").split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        return f"expected a path inside the site without '.' or '..' parts, got {alias!r}"
+    if len(alias) > 200 or any(len(p.encode()) > 200 for p in parts):
+        return "expected a path of at most 200 characters"
+    return None
+
+
+def normalize_alias(alias: str) -> str:
+    """'/old/path' → 'old/path/'; 'old.html' stays a file."""
+    path = "/".join(p for p in alias.strip().strip("/").split("/") if p)
+    return path if path.endswith(".html") else path + "/"
+
+
+def parse_issue_meta(text: str, shown: str, source: str | None = None) -> IssueMeta:
+    """Parse an issue.yaml; its date comes from the file or from a YYYY/MM/DD folder."""
+    source = source or shown
+    data, lines = load_yaml_mapping(text.removeprefix("\ufeff"), shown)
+    check = Checker(shown, lines)
+    date = check.date(data, "date")
+    if date is None and "date" not in data:
+        m = DATE_FOLDER.search(str(Path(source).parent.as_posix()))
+        try:
+            date = datetime.date(*map(int, m.groups())) if m else None
+        except ValueError:
+            date = None
+        if date is None:
+            check.fail("date", "is required outside a YYYY/MM/DD folder: expected an ISO date")
+    pages = data.get("pages") or {}
+    page_names: dict[int, str] = {}
+    if not isinstance(pages, dict):
+        check.fail("pages", f"expected a mapping of page number to page name, got {pages!r}")
+    else:
+        for number, name in pages.items():
+            if isinstance(number, bool) or not isinstance(number, int) or not isinstance(name, str):
+                check.fail("pages", f"expected 'N: name' with a whole number N, got {number!r}: {name!r}")
+            else:
+                page_names[number] = name.strip()
+    meta = IssueMeta(
+        source=source, date=date or datetime.date.min, paper=check.text(data, "paper"),
+        number=check.text(data, "number"), page_names=MappingProxyType(page_names),
+        note=check.text(data, "note"),
+        extra=MappingProxyType({k: v for k, v in data.items() if k not in ("date", "paper", "number", "pages", "note")}),
+    )
+    if check.problems:
+        raise BuildError(check.problems)
+    return meta
+
+
+def find_sources(content: Path) -> tuple[list[Path], list[Path]]:
+    """Article files (*.md) and issue files under the content folder, in a stable order."""
+    if not content.is_dir():
+        raise BuildError([Problem(str(content), "content folder not found")])
+    articles, issues = [], []
+    for path in sorted(content.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(content).parts) or not path.is_file():
+            continue
+        if path.suffix == ".md":
+            articles.append(path)
+        elif path.name == ISSUE_FILE:
+            issues.append(path)
+    return articles, issues
+
+
+def read_content(config: Config) -> tuple[list[Article], list[IssueMeta]]:
+    """Read and validate every file under config.content; report all problems at once."""
+    article_paths, issue_paths = find_sources(config.content)
+    renderer = BodyRenderer(config.trusted_html)
+    articles, metas, problems = [], [], []
+    for path in article_paths:
+        shown = display_path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            source = path.relative_to(config.content).as_posix()
+            articles.append(parse_article(text, source, config, renderer, shown))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
+        except BuildError as exc:
+            problems.extend(exc.problems)
+    for path in issue_paths:
+        shown = display_path(path)
+        try:
+            metas.append(parse_issue_meta(path.read_text(encoding="utf-8"), shown,
+                                          path.relative_to(config.content).as_posix()))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
+        except BuildError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise BuildError(problems)
+    return articles, metas
+
+
+def display_path(path: Path) -> str:
+    """The path as the user knows it: relative to the working folder when possible."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,136 @@
+"""The content and site model: frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .config import Config
+
+EMPTY: Mapping = MappingProxyType({})
+
+
+def _empty() -> Mapping:
+    return EMPTY
+
+# Taxonomy kinds, in display order: URL segment → (front-matter field, label).
+KINDS: dict[str, tuple[str, str]] = {
+    "sections": ("section", "栏目"),
+    "topics": ("topics", "主题"),
+    "reporters": ("reporter", "记者"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Article:
+    """One article as read from its file, with its body already rendered."""
+
+    source: str  # path of the file relative to the content folder, POSIX style
+    date: datetime.date
+    title: str
+    section: str
+    slug: str
+    kicker: str = ""
+    subtitle: str = ""
+    page: int | None = None
+    order: int | None = None
+    reporters: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    extra: Mapping = field(default_factory=_empty)  # front-matter keys the model does not know, kept for templates
+    body_html: str = ""
+    text: str = ""  # plain text of the body
+    excerpt: str = ""
+
+    @property
+    def full_title(self) -> str:
+        """Kicker, title and subtitle in reading order, as one line."""
+        return " ".join(p for p in (self.kicker, self.title, self.subtitle) if p)
+
+    @property
+    def byline_missing(self) -> bool:
+        """True when the printed text does not name every reporter, so pages should."""
+        return any(name not in self.text for name in self.reporters)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Reading order within an issue: page, then order, then file name."""
+        return (self.page if self.page is not None else 10**6,
+                self.order if self.order is not None else 10**6, self.source)
+
+
+@dataclass(frozen=True, eq=False)
+class IssueMeta:
+    """Optional issue.yaml of an issue folder."""
+
+    source: str
+    date: datetime.date
+    paper: str = ""
+    number: str = ""
+    page_names: Mapping = field(default_factory=_empty)  # page number → name, e.g. 1 → 要闻
+    note: str = ""
+    extra: Mapping = field(default_factory=_empty)
+
+
+@dataclass(frozen=True, eq=False)
+class PageGroup:
+    """The articles printed on one page (版) of an issue."""
+
+    number: int | None
+    name: str
+    articles: tuple[Article, ...]
+
+    @property
+    def label(self) -> str:
+        """第2版 要闻, or 未注明版次."""
+        if self.number is None:
+            return "未注明版次"
+        return f"第{self.number}版" + (f" {self.name}" if self.name else "")
+
+
+@dataclass(frozen=True, eq=False)
+class Issue:
+    """All articles of one date."""
+
+    date: datetime.date
+    paper: str
+    number: str
+    note: str
+    pages: tuple[PageGroup, ...]
+    articles: tuple[Article, ...]  # reading order
+    extra: Mapping = field(default_factory=_empty)
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    """A section, topic or reporter and its articles, newest first."""
+
+    kind: str  # key of KINDS
+    name: str
+    slug: str
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Listing:
+    """One page of a paginated list of articles."""
+
+    term: Term
+    number: int  # 1-based
+    count: int  # number of pages
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """Everything the renderer needs, gathered and checked before anything is written."""
+
+    config: Config
+    articles: tuple[Article, ...]  # newest issue first, reading order within an issue
+    issues: tuple[Issue, ...]  # newest first
+    terms: Mapping = field(default_factory=_empty)  # kind → tuple[Term, ...] sorted by name
+    issue_of: Mapping = field(default_factory=_empty)  # article source → Issue
+    neighbours: Mapping = field(default_factory=_empty)  # article source → (previous Article | None, next Article | None)
+    years: tuple = ()  # ((year, ((month, (Issue, ...)), ...)), ...) newest first

@@ -1,0 +1,93 @@
+"""The one place that knows the order: content → site model → pages → output → search index."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .articles import read_content
+from .collect import collect_site
+from .config import DEFAULT_LAYOUTS, Config
+from .model import Site
+from .render import Renderer
+from .search import SearchIndexer
+from .write import Writer
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    articles: int
+    issues: int
+    pages: int
+    indexed: int
+    seconds: float
+
+
+def load_site(config: Config) -> Site:
+    """Read, validate and gather everything; raises BuildError listing every problem."""
+    articles, metas = read_content(config)
+    return collect_site(config, articles, metas)
+
+
+def check(config: Config) -> Site:
+    """All validation, including rendering every page, without writing anything."""
+    site = load_site(config)
+    for _ in Renderer(site).all_pages():
+        pass
+    return site
+
+
+def static_files(config: Config) -> dict[str, Path]:
+    """Static assets by site path: the built-in ones, overridden by the user's layouts/static."""
+    files: dict[str, Path] = {}
+    for folder in dict.fromkeys([DEFAULT_LAYOUTS / "static", config.layouts / "static"]):
+        if folder.is_dir():
+            for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+                files["static/" + file.relative_to(folder).as_posix()] = file
+    return files
+
+
+def build(config: Config, progress: Progress | None = None) -> BuildStats:
+    """Build the whole site into config.output, replacing it only if everything succeeded."""
+    started = time.perf_counter()
+    progress = progress or (lambda stage, n: None)
+    site = load_site(config)
+    progress("read", len(site.articles))
+    writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
+    indexer = SearchIndexer()
+    try:
+        pages = 0
+        for page in Renderer(site).all_pages():
+            writer.write_text(page.path, page.html)
+            if page.searchable:
+                indexer.add(page.path, page.html)
+            pages += 1
+            if pages % 1000 == 0:
+                progress("render", pages)
+        progress("render", pages)
+        for site_path, file in static_files(config).items():
+            writer.write_bytes(site_path, file.read_bytes())
+        writer.write_text(".nojekyll", "")
+        indexer.build(writer.staging / "pagefind")
+        progress("index", indexer.count)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        indexer.cleanup()
+        raise
+    return BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started)
+
+
+def print_progress(stage: str, n: int) -> None:
+    """Progress on stderr for long builds: one updating line on a terminal."""
+    labels = {"read": "读取文章", "render": "生成页面", "index": "建立搜索索引"}
+    line = f"{labels.get(stage, stage)}：{n}"
+    if sys.stderr.isatty():
+        print(f"\r{line:<40}", end="" if stage == "render" else "\n", file=sys.stderr, flush=True)
+    elif stage != "render" or n % 10000 == 0:
+        print(line, file=sys.stderr, flush=True)

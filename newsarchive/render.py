@@ -1,0 +1,148 @@
+"""Site model + layouts → rendered pages (site path, HTML). Never touches the output folder."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Iterator
+
+import jinja2
+from markupsafe import Markup
+
+from . import urls
+from .config import DEFAULT_LAYOUTS, Config
+from .errors import BuildError, Problem
+from .model import KINDS, Article, Listing, Site, Term
+
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """One output page. `searchable` pages feed the search index."""
+
+    path: str
+    html: str
+    searchable: bool = False
+
+
+def make_environment(config: Config) -> jinja2.Environment:
+    """Jinja2 environment: the user's layouts first, then the built-in ones."""
+    folders = [config.layouts] + ([DEFAULT_LAYOUTS] if config.layouts != DEFAULT_LAYOUTS else [])
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(url=_url, abs_url=_abs_url, month_grid=month_grid, weekdays=WEEKDAYS,
+                       kinds=KINDS, cn_date=cn_date)
+    env.filters.update(cn_date=cn_date, json=_json)
+    return env
+
+
+@jinja2.pass_context
+def _url(context, target: object) -> str:
+    """Relative URL from the page being rendered to a model object or site path."""
+    return urls.relative_url(context["page_path"], urls.path_of(target))
+
+
+@jinja2.pass_context
+def _abs_url(context, target: object) -> str:
+    return urls.absolute_url(context["config"].base_url, urls.path_of(target))
+
+
+def _json(value: object) -> Markup:
+    """JSON for a <script> block, safe against '</script>' in the data."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def cn_date(date: datetime.date) -> str:
+    """2024年2月2日"""
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
+def month_grid(year: int, month: int) -> list[list[int]]:
+    """Weeks (Monday first) of a month; 0 for days outside it."""
+    return calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
+
+
+def listings(term: Term, per_page: int) -> list[Listing]:
+    """A term's articles cut into pages of per_page."""
+    chunks = [term.articles[i:i + per_page] for i in range(0, len(term.articles), per_page)] or [()]
+    return [Listing(term, n, len(chunks), chunk) for n, chunk in enumerate(chunks, 1)]
+
+
+class Renderer:
+    """Renders every page of a Site with the layouts."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.env = make_environment(site.config)
+        lookup = {(kind, t.name): t for kind, terms in site.terms.items() for t in terms}
+        self.env.globals.update(term_for=lambda kind, name: lookup[(kind, name)], term_page=urls.term_path)
+
+    def page(self, template: str, path: str, **context) -> RenderedPage:
+        config = self.site.config
+        try:
+            html = self.env.get_template(template).render(
+                site=self.site, config=config, page_path=path, root=urls.root_url(path),
+                canonical=urls.absolute_url(config.base_url, path), **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError([Problem(exc.filename or exc.name or template, f"template error: {exc.message}", exc.lineno)])
+        except jinja2.TemplateError as exc:
+            raise BuildError([Problem(_template_file(exc, template), f"template error: {exc}", _template_line(exc))])
+        return RenderedPage(path, html, searchable=context.get("searchable", False))
+
+    def article(self, article: Article) -> RenderedPage:
+        previous, following = self.site.neighbours[article.source]
+        return self.page("article.html", urls.article_path(article), article=article,
+                         issue=self.site.issue_of[article.source], previous=previous, following=following,
+                         searchable=True)
+
+    def all_pages(self) -> Iterator[RenderedPage]:
+        """Every page of the site, articles first."""
+        site = self.site
+        for article in site.articles:
+            yield self.article(article)
+            for alias in article.aliases:
+                yield self.page("redirect.html", alias, target=article)
+        issues = site.issues
+        for i, issue in enumerate(issues):
+            newer = issues[i - 1] if i else None
+            older = issues[i + 1] if i + 1 < len(issues) else None
+            yield self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)
+        for kind, terms in site.terms.items():
+            yield self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)
+            for term in terms:
+                for listing in listings(term, site.config.per_page):
+                    yield self.page("term.html", urls.path_of(listing), listing=listing, term=term)
+        yield self.page("home.html", urls.HOME, issue=issues[0] if issues else None)
+        yield self.page("archive.html", urls.ARCHIVE)
+        yield self.page("search.html", urls.SEARCH)
+        yield self.page("404.html", urls.NOT_FOUND)
+
+
+def _template_file(exc: Exception, fallback: str) -> str:
+    tb = exc.__traceback__
+    name = fallback
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html") or filename.endswith(".xml"):
+            name = filename
+        tb = tb.tb_next
+    return name
+
+
+def _template_line(exc: Exception) -> int | None:
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml")):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,61 @@
+"""`serve`: build, serve the output on 127.0.0.1, rebuild when sources change."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from . import pipeline
+from .config import Config
+from .errors import BuildError
+
+
+def source_stamp(config: Config, extra: tuple[Path, ...] = ()) -> tuple:
+    """A cheap fingerprint of every source file: (path, mtime, size)."""
+    stamp = [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in extra if p.is_file()]
+    for folder in (config.content, config.layouts):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    st = path.stat()
+                    stamp.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(stamp)
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # quiet: one line per rebuild is enough
+        pass
+
+
+def serve(load_config: Callable[[], Config], config_path: Path, port: int, poll_seconds: float = 1.0) -> None:
+    """Serve the output folder and rebuild (re-reading the config) on change until interrupted."""
+    config = load_config()
+
+    def rebuild() -> None:
+        nonlocal config
+        try:
+            config = load_config()
+            stats = pipeline.build(config)
+            print(f"已重新生成：{stats.pages} 个页面，用时 {stats.seconds:.1f} 秒", flush=True)
+        except BuildError as exc:
+            print(f"构建失败，仍在提供上一版：\n{exc}", flush=True)
+
+    rebuild()
+    handler = functools.partial(Handler, directory=str(config.output))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"正在提供 http://127.0.0.1:{server.server_address[1]}/ （Ctrl+C 停止）", flush=True)
+    stamp = source_stamp(config, (config_path,))
+    try:
+        while True:
+            time.sleep(poll_seconds)
+            now = source_stamp(config, (config_path,))
+            if now != stamp:
+                stamp = now
+                rebuild()
+    finally:
+        server.shutdown()

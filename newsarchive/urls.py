@@ -1,0 +1,101 @@
+"""The one place that maps things to site paths, output files and URLs.
+
+A *site path* is relative to the site root: '' (home), '2024/02/02/' (a folder page) or
+'404.html' (a file). Pages link to each other with relative URLs that always name the file
+(…/index.html), so the site works at a domain root, under any sub-path and from disk.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import posixpath
+import re
+from urllib.parse import quote
+
+from pypinyin import Style, lazy_pinyin
+
+from .model import Article, Issue, Listing, Term
+
+HOME = ""
+ARCHIVE = "archive/"
+SEARCH = "search/"
+NOT_FOUND = "404.html"
+STATIC = "static/"
+MAX_SLUG = 60
+
+
+def issue_path(date: datetime.date) -> str:
+    return f"{date:%Y/%m/%d}/"
+
+
+def year_path(year: int) -> str:
+    return f"{year:04d}/"
+
+
+def article_path(article: Article) -> str:
+    return f"{issue_path(article.date)}{article.slug}/"
+
+
+def kind_path(kind: str) -> str:
+    return f"{kind}/"
+
+
+def term_path(term: Term, page: int = 1) -> str:
+    return f"{term.kind}/{term.slug}/" + (f"page/{page}/" if page > 1 else "")
+
+
+def path_of(target: object) -> str:
+    """The site path of a model object, or of a site path given as a string."""
+    if isinstance(target, Article):
+        return article_path(target)
+    if isinstance(target, Issue):
+        return issue_path(target.date)
+    if isinstance(target, Term):
+        return term_path(target)
+    if isinstance(target, Listing):
+        return term_path(target.term, target.number)
+    if isinstance(target, datetime.date):
+        return issue_path(target)
+    if isinstance(target, str):
+        return target
+    raise TypeError(f"no URL for {target!r}")
+
+
+def output_file(path: str) -> str:
+    """The file a site path is written to, relative to the output folder."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """A relative URL from the page at from_path to to_path, naming the file (for file://)."""
+    from_dir = posixpath.dirname(output_file(from_path)) or "."
+    rel = posixpath.relpath(output_file(to_path), from_dir)
+    return quote(rel, safe="/%.-_~")
+
+
+def root_url(from_path: str) -> str:
+    """The relative URL of the site root folder from a page ('./' or '../../')."""
+    from_dir = posixpath.dirname(output_file(from_path))
+    depth = len([p for p in from_dir.split("/") if p])
+    return "../" * depth or "./"
+
+
+def absolute_url(base_url: str, path: str) -> str:
+    """The absolute URL of a site path (canonical links, feeds); '' when base_url is unset."""
+    return base_url + quote(path, safe="/%.-_~") if base_url else ""
+
+
+def slugify(text: str, limit: int = MAX_SLUG) -> str:
+    """An ASCII slug from Chinese or Latin text: 哈尔滨日报 → ha-er-bin-ri-bao."""
+    words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: [s])
+    raw = "-".join(words).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", raw).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return slug or short_hash(text)
+
+
+def short_hash(text: str) -> str:
+    """A stable 6-hex-digit tag of a text, to tell apart names whose slugs collide."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
