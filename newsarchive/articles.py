@@ -22,7 +22,20 @@ KNOWN = ("title", "kicker", "subtitle", "date", "section", "page", "order",
          "reporter", "topics", "slug", "aliases")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_FOLDER = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})$")
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loading in which an impossible date (2024-13-45) stays a string to report."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 @dataclass
@@ -144,9 +157,9 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     title = check.text(data, "title", required=True)
     section = check.text(data, "section", required=True)
     if section and config.sections is not None and section not in config.sections:
-        hint = difflib.get_close_matches(section, config.sections, n=1)
-        check.fail("section", f"unknown section {section!r}: expected one of config.yaml's sections"
-                   + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        hint = difflib.get_close_matches(section, config.sections, n=1, cutoff=0.5)
+        check.fail("section", f"unknown section {section!r}: expected one of config.yaml's sections "
+                   f"({'、'.join(config.sections)})" + (f"; did you mean {hint[0]!r}?" if hint else ""))
     date = check.date(data, "date", required=True)
     slug = check.text(data, "slug")
     if slug and not SLUG.match(slug):

@@ -22,7 +22,9 @@ class Writer:
         check_output(output, keep)
         self.output = output
         output.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + output.name + "-", dir=output.parent))
+        remove_abandoned(output)
+        prefix = f"{STAGING_PREFIX}{output.name}-{os.getpid()}-"
+        self.staging = Path(tempfile.mkdtemp(prefix=prefix, dir=output.parent))
         self.staging.chmod(0o755)
         self.written: set[str] = set()
         self.write_text(MARKER, "This folder is written by newsarchive; a build replaces it whole.\n")
@@ -51,7 +53,8 @@ class Writer:
         """Replace the output folder with the staged one. The old one is removed only after."""
         old = None
         if self.output.exists():
-            old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX + self.output.name + "-", dir=self.output.parent))
+            prefix = f"{OLD_PREFIX}{self.output.name}-{os.getpid()}-"
+            old = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output.parent))
             os.rename(self.output, old / self.output.name)
         os.rename(self.staging, self.output)
         if old is not None:
@@ -60,6 +63,25 @@ class Writer:
     def abort(self) -> None:
         """Throw the staged build away; the previous output stays as it was."""
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def remove_abandoned(output: Path) -> None:
+    """Remove staging and old folders left by builds that were killed (their process is gone)."""
+    for prefix in (STAGING_PREFIX, OLD_PREFIX):
+        for folder in output.parent.glob(f"{prefix}{output.name}-*"):
+            pid = folder.name[len(prefix) + len(output.name) + 1:].split("-")[0]
+            if pid.isdigit() and not process_alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check_output(output: Path, keep: tuple[Path, ...]) -> None:

@@ -14,6 +14,8 @@
   // a gap Pagefind's excerpt shows beside a Han character or CJK punctuation mark
   var CJK_GAP_AFTER = new RegExp("([" + CJK + "](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "\\p{P}])", "gu");
   var CJK_GAP_BEFORE = new RegExp("([\\p{P}](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "])", "gu");
+  // Pagefind joins a headline and the next block with ". "; in Chinese an ideographic space reads right
+  var BLOCK_JOIN = new RegExp("([" + CJK + "])\\.(</mark>)?\\s*(?=(?:<mark>)?[" + CJK + "\\u25a0])", "gu");
   var FILTERS = [["section", "栏目"], ["year", "年份"], ["reporter", "记者"], ["topic", "主题"]];
   var PAGE_SIZE = 20;
 
@@ -26,7 +28,9 @@
 
   /** Excerpts come back spaced like the index: join Han characters again, merge <mark>s. */
   function tidyExcerpt(html) {
-    return html.replace(CJK_GAP_AFTER, "$1").replace(CJK_GAP_BEFORE, "$1").replace(/<\/mark>(\s*)<mark>/g, "$1");
+    return html.replace(/<\/mark>(\s*)<mark>/g, "$1")
+      .replace(CJK_GAP_AFTER, "$1").replace(CJK_GAP_BEFORE, "$1")
+      .replace(BLOCK_JOIN, "$1$2\u3000");
   }
 
   var script = document.currentScript;
@@ -39,6 +43,8 @@
       loading = import(pagefindUrl).then(function (pagefind) {
         return pagefind.options({ baseUrl: root.pathname, excerptLength: 40 }).then(function () {
           return pagefind.init();
+        }).then(function () {
+          return pagefind.filters();  // loads the filter index: without it searches report no filter counts
         }).then(function () { return pagefind; });
       });
     }
@@ -228,12 +234,16 @@
       if (mine !== generation) return;
       current = found;
       renderFilters(found.filters);
-      var n = found.results.length;
-      var what = state.q.trim() ? "“" + state.q.trim() + "”" : "所选条件";
-      status.textContent = n ? "找到 " + n + " 篇包含" + what + "的文章" : "没有找到包含" + what + "的文章";
-      if (!state.q.trim()) status.textContent = n ? "符合所选条件的文章共 " + n + " 篇" : "没有符合所选条件的文章";
-      return showMore();
+      return showMore().then(function () {
+        if (mine === generation) status.textContent = summary(found.results.length);
+      });
     }).catch(showError);
+  }
+
+  function summary(n) {
+    var q = state.q.trim();
+    if (!q) return n ? "符合所选条件的文章共 " + n + " 篇" : "没有符合所选条件的文章";
+    return n ? "找到 " + n + " 篇包含“" + q + "”的文章" : "没有找到包含“" + q + "”的文章";
   }
 
   function showError(error) {

@@ -1,0 +1,111 @@
+"""Shared fixtures: built sites (the seed sample and the 1946 corpus), a local server, a browser."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.corpus import CORPUS, write_archive  # noqa: E402
+from newsarchive.config import load_config  # noqa: E402
+from newsarchive.pipeline import build  # noqa: E402
+
+IN_CI = bool(os.environ.get("CI"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def make_config(tmp: Path, content: Path, **settings):
+    """The project's config with another content folder and output in tmp."""
+    overrides = {"content": str(content), "output": str(tmp / "site"), **settings}
+    return load_config(ROOT / "config.yaml", overrides)
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    """The seed sample (content/) built once, under a GitHub Pages sub-path."""
+    tmp = tmp_path_factory.mktemp("sample")
+    config = make_config(tmp, ROOT / "content", base_url="https://example.github.io/newsarchive/")
+    build(config)
+    return config.output
+
+
+@pytest.fixture(scope="session")
+def corpus_content(tmp_path_factory) -> Path:
+    """The 1946 corpus (159 articles, 6 issues) as a content folder."""
+    if not CORPUS.is_dir():
+        if IN_CI:
+            pytest.fail(f"the 1946 corpus is missing at {CORPUS}")
+        pytest.skip(f"the 1946 corpus is not at {CORPUS}")
+    content = tmp_path_factory.mktemp("rmrb") / "content"
+    write_archive(content)
+    return content
+
+
+@pytest.fixture(scope="session")
+def corpus_site(corpus_content, tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("rmrb-site")
+    config = make_config(tmp, corpus_content, per_page=10)
+    build(config)
+    return config.output
+
+
+@pytest.fixture(scope="session")
+def serve_folder():
+    """Serve folders on 127.0.0.1; returns a function folder → base URL."""
+    servers = []
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    def start(folder: Path) -> str:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian chromium driven by Playwright. Skips outside CI when unavailable; fails in CI."""
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "the playwright package is not installed"
+    if reason is None and not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        reason = f"no chromium at {CHROMIUM} (apt-get install chromium)"
+    if reason:
+        if IN_CI:
+            pytest.fail(f"browser tests must run in CI: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    context.close()

@@ -1,0 +1,137 @@
+"""What a reader sees, in Debian chromium: searching, filtering, and reading from disk."""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+
+from tests.sitecheck import html_files
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_results(page):
+    page.wait_for_function("() => /找到|没有|共/.test(document.getElementById('search-status').textContent)")
+    return page.locator("#search-results li")
+
+
+def test_search_finds_filters_and_opens_an_article(page, sample_site, serve_folder):
+    base = serve_folder(sample_site)
+    page.goto(base + "search/index.html")
+    page.fill("#search-q", "孔明灯")
+    page.press("#search-q", "Enter")
+    results = wait_for_results(page)
+    assert results.count() == 1
+    assert "减少一次燃放 增加一份安全" in results.first.inner_text()
+    assert "孔明灯" in page.locator("#search-results mark").first.inner_text()
+
+    page.fill("#search-q", "2023 年")
+    page.press("#search-q", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 3")
+    page.locator("#search-filters label", has_text="尹明").locator("input").check()
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 1")
+    assert "reporter=" in page.url and "q=2023" in page.url
+    result = page.locator("#search-results li").first
+    assert "履职尽责谋发展" in result.inner_text()
+
+    page.reload()  # the URL carries the query and the filter
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 1")
+    assert page.input_value("#search-q") == "2023 年"
+
+    page.locator("#search-results li a").first.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "履职尽责谋发展 务实笃行谱新篇"
+    assert page.js_errors == []
+
+
+def test_a_linked_search_shows_results_with_filter_counts(page, sample_site, serve_folder):
+    page.goto(serve_folder(sample_site) + "search/index.html?q=" + quote("2023 年") + "&section=" + quote("时政"))
+    assert wait_for_results(page).count() == 2
+    filters = page.inner_text("#search-filters")
+    assert "记者" in filters and "尹明 (1)" in filters and "王越 (1)" in filters
+    assert page.locator("#search-filters input[value='时政']").is_checked()
+
+
+def test_the_masthead_search_box_leads_to_results(page, sample_site, serve_folder):
+    page.goto(serve_folder(sample_site) + "2024/02/02/index.html")
+    page.fill(".quick-search input", "杜菲菲")
+    page.press(".quick-search input", "Enter")
+    results = wait_for_results(page)
+    assert results.count() == 1 and "立足兜牢底线夯基础" in results.first.inner_text()
+
+
+def test_sort_oldest_first_reverses_the_order(page, corpus_site, serve_folder):
+    base = serve_folder(corpus_site)
+    page.goto(base + "search/index.html?q=" + quote("国民党"))
+    wait_for_results(page)
+    newest = page.locator("#search-results time").first.get_attribute("datetime")
+    page.select_option("#search-sort", "asc")
+    page.wait_for_function("(d) => document.querySelector('#search-results time')?.getAttribute('datetime') !== d", arg=newest)
+    oldest = page.locator("#search-results time").first.get_attribute("datetime")
+    assert oldest < newest and "sort=asc" in page.url
+
+
+class BodyText(HTMLParser):
+    """The text of the element marked data-pagefind-body."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+        elif "data-pagefind-body" in dict(attrs):
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.parts.append(data)
+
+
+def test_search_finds_exactly_the_articles_containing_the_query(page, corpus_site, serve_folder):
+    texts = {}
+    for path in html_files(corpus_site):
+        parser = BodyText()
+        parser.feed(path.read_text(encoding="utf-8"))
+        if parser.parts:
+            texts["/" + path.relative_to(corpus_site).as_posix()] = re.sub(r"\s+", "", "".join(parser.parts))
+    assert len(texts) == 159
+    page.goto(serve_folder(corpus_site) + "search/index.html")
+    for query in ["国民党", "解放区", "停战协定", "美国", "毛泽东", "人民日报", "刘白羽", "土地改革", "民", "救济总署", "聊城"]:
+        expected = sorted(url for url, text in texts.items() if query in text)
+        found = sorted(page.evaluate("q => archiveSearch(q)", query))
+        assert found == expected, query
+
+
+def test_reading_from_disk_home_issue_article_topic(page, sample_site):
+    page.goto((sample_site / "index.html").as_uri())
+    page.click("text=哈尔滨日报 2024年2月2日")
+    assert page.url.endswith("2024/02/02/index.html")
+    page.locator("a", has_text="减少一次燃放 增加一份安全").first.click()
+    assert page.locator("h1").inner_text() == "减少一次燃放 增加一份安全"
+    page.locator(".topics a", has_text="孔明灯").click()
+    assert page.url.endswith("topics/kong-ming-deng/index.html")
+    assert page.locator("h1").inner_text() == "孔明灯"
+    styles = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert styles != "rgba(0, 0, 0, 0)"  # the stylesheet loaded from disk
+
+
+def test_search_from_disk_says_why_it_cannot_run(page, sample_site):
+    page.goto((sample_site / "search/index.html").as_uri())
+    notice = page.locator("#search-offline")
+    assert notice.is_visible() and "本地磁盘" in notice.inner_text()
+
+
+@pytest.mark.parametrize("rel", ["index.html", "2024/02/02/index.html", "2024/02/02/renda-changweihui-2023-gongzuo-zongshu/index.html",
+                                 "search/index.html", "archive/index.html"])
+def test_pages_fit_a_360px_phone(browser, sample_site, rel):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto((sample_site / rel).as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.close()

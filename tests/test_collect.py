@@ -1,0 +1,73 @@
+"""Gathering articles into issues, pages and terms; collisions found before anything is written."""
+
+import datetime
+
+import pytest
+
+from newsarchive.collect import collect_site
+from newsarchive.config import Config
+from newsarchive.errors import BuildError
+from newsarchive.model import Article, IssueMeta
+
+D = datetime.date(2024, 2, 2)
+
+
+def make_article(**kw) -> Article:
+    fields = dict(source=f"{kw.get('slug', 'a')}.md", date=D, title="标题", section="时政", slug="a")
+    fields.update(kw)
+    return Article(**fields)
+
+
+def test_two_articles_with_one_url_fail_naming_both_files():
+    with pytest.raises(BuildError) as info:
+        collect_site(Config(), [make_article(source="one.md"), make_article(source="two.md")], [])
+    message = str(info.value)
+    assert "one.md" in message and "two.md" in message and "slug" in message
+
+
+def test_an_alias_may_not_take_a_real_page():
+    a = make_article(slug="a")
+    b = make_article(slug="b", aliases=("2024/02/02/a/",))
+    with pytest.raises(BuildError, match="alias 2024/02/02/a/ collides"):
+        collect_site(Config(), [a, b], [])
+
+
+def test_missing_slug_comes_from_the_title():
+    site = collect_site(Config(), [make_article(slug="", title="孔明灯")], [])
+    assert site.articles[0].slug == "kong-ming-deng"
+
+
+def test_issues_group_pages_in_order_with_page_names_and_neighbours():
+    arts = [make_article(slug=s, page=p, order=o) for s, p, o in [("c", 2, 1), ("a", 1, 2), ("b", 1, 1)]]
+    meta = IssueMeta(source="issue.yaml", date=D, paper="哈尔滨日报", page_names={1: "要闻"})
+    site = collect_site(Config(paper="默认"), arts, [meta])
+    (issue,) = site.issues
+    assert [a.slug for a in issue.articles] == ["b", "a", "c"]
+    assert [(p.number, p.label) for p in issue.pages] == [(1, "第1版 要闻"), (2, "第2版")]
+    assert issue.paper == "哈尔滨日报"
+    assert site.neighbours["a.md"][0].slug == "b" and site.neighbours["a.md"][1].slug == "c"
+    assert site.neighbours["b.md"][0] is None
+
+
+def test_newest_issue_first_and_terms_newest_first():
+    old = make_article(slug="old", date=datetime.date(1946, 5, 15), reporters=("王冠",))
+    new = make_article(slug="new", reporters=("王冠", "李佳琪"))
+    site = collect_site(Config(), [old, new], [])
+    assert [i.date.year for i in site.issues] == [2024, 1946]
+    (wang,) = [t for t in site.terms["reporters"] if t.name == "王冠"]
+    assert [a.slug for a in wang.articles] == ["new", "old"]
+    assert [y for y, _ in site.years] == [2024, 1946]
+
+
+def test_names_with_the_same_pinyin_get_distinct_stable_slugs():
+    site = collect_site(Config(), [make_article(reporters=("王冠", "王官"))], [])
+    slugs = [t.slug for t in site.terms["reporters"]]
+    assert len(set(slugs)) == 2 and all(s.startswith("wang-guan-") for s in slugs)
+    again = collect_site(Config(), [make_article(reporters=("王官", "王冠"))], [])
+    assert {t.name: t.slug for t in again.terms["reporters"]} == {t.name: t.slug for t in site.terms["reporters"]}
+
+
+def test_two_issue_files_for_one_date_are_an_error():
+    metas = [IssueMeta(source=f"{n}/issue.yaml", date=D) for n in ("x", "y")]
+    with pytest.raises(BuildError, match="second issue file"):
+        collect_site(Config(), [make_article()], metas)

@@ -1,0 +1,118 @@
+"""The built sample and the 1946 archive: every page there, every link resolving, nothing external."""
+
+import json
+import re
+from pathlib import Path
+
+from tests.sitecheck import check_links, html_files, parse
+
+ARTICLES = ["renda-changweihui-2023-gongzuo-zongshu", "zhengxie-2023-gongzuo-zongshu", "renda-sanci-huiyi-wei-zhibo",
+            "zhengxie-tian-weiyuanhui-huiyi", "baozhang-jiben-minsheng", "kongmingdeng-changyi"]
+
+
+def read(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+def test_the_sample_has_every_kind_of_page(sample_site):
+    expected = ["index.html", "archive/index.html", "search/index.html", "404.html", "2024/02/02/index.html",
+                "sections/index.html", "topics/index.html", "reporters/index.html",
+                "sections/shi-zheng/index.html", "topics/kong-ming-deng/index.html", "reporters/li-jia-qi/index.html",
+                ".nojekyll", "static/style.css", "static/search.js", "pagefind/pagefind.js"]
+    expected += [f"2024/02/02/{slug}/index.html" for slug in ARTICLES]
+    missing = [rel for rel in expected if not (sample_site / rel).is_file()]
+    assert missing == []
+
+
+def test_no_broken_root_absolute_or_external_links(sample_site):
+    assert check_links(sample_site) == []
+
+
+def test_no_broken_links_in_a_multi_issue_archive(corpus_site):
+    assert check_links(corpus_site) == []
+
+
+def test_every_page_is_chinese_first(sample_site):
+    pages = html_files(sample_site)
+    assert len(pages) > 30
+    assert {parse(p).lang for p in pages} == {"zh-CN"}
+
+
+def test_no_external_fonts_or_imports_in_styles_and_scripts(sample_site):
+    for path in list((sample_site / "static").rglob("*")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//|https?://", text), path
+
+
+def test_issue_page_lists_every_article_in_page_order_with_the_inferred_date_note(sample_site):
+    html = read(sample_site, "2024/02/02/index.html")
+    positions = [html.index(f"{slug}/index.html") for slug in ARTICLES]
+    assert positions == sorted(positions)
+    assert "第1版 要闻" in html and "推定" in html
+    assert "关于“孔明灯”哈市三部门联合倡议" in html and "记者" in html
+
+
+def test_article_page_has_headline_block_metadata_and_neighbours(sample_site):
+    html = read(sample_site, "2024/02/02/kongmingdeng-changyi/index.html")
+    assert '<p class="kicker">关于“孔明灯”哈市三部门联合倡议</p>' in html
+    assert "<h1>减少一次燃放 增加一份安全</h1>" in html
+    assert "2024年2月2日" in html and "第1版" in html and "民生" in html
+    assert 'href="../../../../topics/kong-ming-deng/index.html"' in html
+    assert 'rel="prev" href="../baozhang-jiben-minsheng/index.html"' in html
+    assert 'href="../index.html">本期目录' in html
+    assert '<link rel="canonical" href="https://example.github.io/newsarchive/2024/02/02/kongmingdeng-changyi/">' in html
+
+
+def test_unknown_front_matter_keys_reach_templates(sample_site):
+    html = read(sample_site, "2024/02/02/zhengxie-tian-weiyuanhui-huiyi/index.html")
+    assert "编者注" in html and "疑有缺文" in html
+
+
+def test_search_metadata_and_filters_are_on_article_pages(sample_site):
+    html = read(sample_site, "2024/02/02/renda-changweihui-2023-gongzuo-zongshu/index.html")
+    for attr in ['data-pagefind-filter="section[content]" content="时政"', 'data-pagefind-filter="year[content]" content="2024"',
+                 'data-pagefind-filter="reporter[content]" content="尹明"', 'data-pagefind-filter="topic[content]" content="人大"',
+                 'data-pagefind-sort="date[content]"', 'data-pagefind-meta="title[content]"', "data-pagefind-body"]:
+        assert attr in html
+    entry = json.loads(read(sample_site, "pagefind/pagefind-entry.json"))
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == 6
+
+
+def test_term_pages_paginate_newest_first(corpus_site):
+    first = read(corpus_site, "sections/yao-wen/index.html")
+    second = read(corpus_site, "sections/yao-wen/page/2/index.html")
+    assert "第 1 / " in first and 'rel="next" href="page/2/index.html"' in first
+    assert 'rel="prev" href="../../index.html"' in second
+    dates = re.findall(r'<time datetime="(\d{4}-\d\d-\d\d)"', first + second)
+    assert len(dates) == 20 and dates == sorted(dates, reverse=True)
+
+
+def test_home_shows_the_latest_issue_and_a_calendar_of_all(corpus_site):
+    html = read(corpus_site, "index.html")
+    assert "1946年5月20日" in html.split("往期日历")[0]
+    for day in range(15, 21):
+        assert f'href="1946/05/{day}/index.html"' in html
+    assert "1946年5月" in html
+
+
+def test_building_twice_gives_identical_sites(corpus_content, tmp_path):
+    from tests.conftest import make_config
+    from newsarchive.pipeline import build
+    outputs = []
+    for name in ("a", "b"):
+        config = make_config(tmp_path / name, corpus_content)
+        build(config)
+        outputs.append({p.relative_to(config.output).as_posix(): p.read_bytes()
+                        for p in config.output.rglob("*") if p.is_file() and "pagefind" not in p.parts})
+    assert outputs[0].keys() == outputs[1].keys()
+    assert [k for k in outputs[0] if outputs[0][k] != outputs[1][k]] == []
+
+
+def test_the_link_checker_catches_each_kind_of_bad_link(tmp_path):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<html lang="zh-CN"><a href="/x">x</a><a href="folder/">f</a><a href="nope.html">n</a>'
+        '<link rel="stylesheet" href="https://cdn.example/x.css"><a href="#gone">g</a></html>', encoding="utf-8")
+    kinds = [p.rsplit(": ", 1)[1].split(" (")[0] for p in check_links(tmp_path)]
+    assert kinds == ["root-absolute link", "points to a folder, not a page", "broken link", "external reference",
+                     "no element with id 'gone'"]
