@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import PROJECT_DIR, Config, load_config
+from .config import Config, load_config
 from .errors import BuildError
 
 EPILOG = """\
@@ -24,7 +24,8 @@ Examples:
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="path to config.yaml (default: ./config.yaml, if present)")
+    parser.add_argument("--config", type=Path, help="path to config.yaml (default: ./config.yaml; without one, "
+                        "content/, layouts/ and site/ in the working folder)")
     parser.add_argument("--content", type=Path, help="folder of article files (default: content/ from config)")
     parser.add_argument("--out", type=Path, help="output folder (default: site/ from config)")
     parser.add_argument("--base-url", help="absolute URL the site is published at, for canonical links")
@@ -49,10 +50,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def config_path(args: argparse.Namespace) -> Path:
-    """--config, or ./config.yaml, or the project's."""
-    if args.config is not None:
-        return args.config
-    return Path("config.yaml") if Path("config.yaml").exists() else PROJECT_DIR / "config.yaml"
+    """--config, or ./config.yaml (when absent: defaults, relative to the working folder)."""
+    return args.config if args.config is not None else Path("config.yaml")
 
 
 def config_from(args: argparse.Namespace) -> Config:

@@ -89,5 +89,5 @@ def print_progress(stage: str, n: int) -> None:
     line = f"{labels.get(stage, stage)}：{n}"
     if sys.stderr.isatty():
         print(f"\r{line:<40}", end="" if stage == "render" else "\n", file=sys.stderr, flush=True)
-    elif stage != "render" or n % 10000 == 0:
+    elif n >= 1000 and (stage != "render" or n % 10000 == 0):  # logs: only for long builds
         print(line, file=sys.stderr, flush=True)

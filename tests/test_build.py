@@ -49,6 +49,14 @@ def test_cli_builds_with_options_and_reports_counts(tmp_path):
     assert 'href="https://u.github.io/r/2024/02/02/kmd/"' in html
 
 
+def test_without_a_config_file_the_working_folder_is_the_archive(tmp_path):
+    write_article(tmp_path / "content/2024/02/02", "a.md", GOOD)
+    result = run(cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site/2024/02/02/kmd/index.html").is_file()
+    assert (tmp_path / "site/static/style.css").is_file()  # the built-in layouts
+
+
 def test_bad_content_exits_non_zero_naming_file_line_and_field(tmp_path):
     content = tmp_path / "content"
     write_article(content / "2024/02/02", "a.md", GOOD.replace("date: 2024-02-02", "date: 2024-02-30"))
