@@ -96,7 +96,8 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError([Problem(exc.filename or exc.name or template, f"template error: {exc.message}", exc.lineno)])
         except jinja2.TemplateError as exc:
-            raise BuildError([Problem(_template_file(exc, template), f"template error: {exc}", _template_line(exc))])
+            name, line = template_location(exc, template)
+            raise BuildError([Problem(name, f"template error: {exc}", line)])
         return RenderedPage(path, html, searchable=context.get("searchable", False))
 
     def article(self, article: Article) -> RenderedPage:
@@ -128,21 +129,12 @@ class Renderer:
         yield self.page("404.html", urls.NOT_FOUND)
 
 
-def _template_file(exc: Exception, fallback: str) -> str:
-    tb = exc.__traceback__
-    name = fallback
+def template_location(exc: Exception, fallback: str) -> tuple[str, int | None]:
+    """The template file and line a rendering error came from (Jinja2 rewrites tracebacks so)."""
+    name, line, tb = fallback, None, exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".html") or filename.endswith(".xml"):
-            name = filename
+        if filename.endswith((".html", ".xml")):
+            name, line = filename, tb.tb_lineno
         tb = tb.tb_next
-    return name
-
-
-def _template_line(exc: Exception) -> int | None:
-    tb, line = exc.__traceback__, None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml")):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    return name, line
