@@ -6,17 +6,34 @@ import html
 import re
 
 import markdown
+from markdown.treeprocessors import Treeprocessor
 
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK = re.compile(r"<(p|h[1-6]|li|blockquote)\b[^>]*>(.*?)</\1>", re.S)
 _SENTENCE_END = re.compile(r"[。！？!?…]")
 
 
+_ANCHORED = re.compile(r'<(p|h[1-6]) id="([ps]\d+)">(.*?)</\1>', re.S)
+
+
+class _NumberBlocks(Treeprocessor):
+    """id="p1", "p2"… on the body's paragraphs and "s1"… on its headings, for citable links."""
+
+    def run(self, root):
+        counts = {"p": 0, "s": 0}
+        for element in root:
+            prefix = "p" if element.tag == "p" else "s" if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6") else None
+            if prefix:
+                counts[prefix] += 1
+                element.set("id", f"{prefix}{counts[prefix]}")
+
+
 class BodyRenderer:
-    """A reusable Markdown converter; raw HTML is escaped unless trusted."""
+    """A reusable Markdown converter; raw HTML is escaped unless trusted. Output is XHTML-clean."""
 
     def __init__(self, trusted_html: bool = False):
-        self._md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+        self._md = markdown.Markdown(extensions=["sane_lists"], output_format="xhtml")
+        self._md.treeprocessors.register(_NumberBlocks(self._md), "number_blocks", 0)
         if not trusted_html:
             # Python-Markdown has no safe mode; removing the raw-HTML processors makes
             # any <tag> in the text come out escaped, as text.
@@ -27,6 +44,21 @@ class BodyRenderer:
         """Return the HTML of a Markdown body."""
         self._md.reset()
         return self._md.convert(source)
+
+
+def add_anchor_links(body_html: str) -> str:
+    """A visible ¶ link to each numbered paragraph and heading (left out of the search index)."""
+    def link(m: re.Match) -> str:
+        tag, ident, inner = m.groups()
+        label = f"第{ident[1:]}段" if ident[0] == "p" else f"第{ident[1:]}个小标题"
+        return (f'<{tag} id="{ident}">{inner}<a class="anchor" href="#{ident}" aria-label="链接到{label}" '
+                f'data-pagefind-ignore="">{"¶" if tag == "p" else "#"}</a></{tag}>')
+    return _ANCHORED.sub(link, body_html)
+
+
+def strip_anchor_links(body_html: str) -> str:
+    """The body without its ¶ links (for EPUB and feeds)."""
+    return re.sub(r'<a class="anchor" href="#[ps]\d+"[^>]*>[¶#]</a>', "", body_html)
 
 
 def blocks_of(body_html: str) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ class Config:
     excerpt_length: int = 90
     sections: tuple[str, ...] | None = None
     trusted_html: bool = False
+    timezone: str = "+08:00"
 
 
 # key → (type the YAML value must have, a description for error messages)
@@ -45,6 +47,7 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "excerpt_length": (int, "a whole number ≥ 10"),
     "sections": (list, "a list of section names"),
     "trusted_html": (bool, "true or false"),
+    "timezone": (str, "a UTC offset such as +08:00, for feed timestamps"),
 }
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -121,6 +124,9 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None, must
         problems.append(Problem(shown, "expected a whole number ≥ 1", lines.get("per_page"), "per_page"))
     if values.get("excerpt_length", 10) < 10:
         problems.append(Problem(shown, "expected a whole number ≥ 10", lines.get("excerpt_length"), "excerpt_length"))
+    if "timezone" in values and not re.fullmatch(r"[+-](0\d|1[0-4]):[0-5]\d|Z", values["timezone"]):
+        problems.append(Problem(shown, f"expected a UTC offset such as +08:00, got {values['timezone']!r}",
+                                lines.get("timezone"), "timezone"))
     if "sections" in values:
         sections = values["sections"]
         if not all(isinstance(s, str) and s.strip() for s in sections):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from dataclasses import dataclass
@@ -60,19 +61,27 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
     progress("read", len(site.articles))
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
     indexer = SearchIndexer()
+    version = hashlib.sha256()  # of every file: the service worker's cache version
     try:
+        renderer = Renderer(site)
         pages = 0
-        for page in Renderer(site).all_pages():
-            writer.write_text(page.path, page.html)
+        for page in renderer.all_pages():
+            data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
+            writer.write_bytes(page.path, data)
+            version.update(page.path.encode() + b"\0" + hashlib.sha256(data).digest())
             if page.searchable:
-                indexer.add(page.path, page.html)
+                indexer.add(page.path, page.content)
             pages += 1
             if pages % 1000 == 0:
                 progress("render", pages)
         progress("render", pages)
         for site_path, file in static_files(config).items():
-            writer.write_bytes(site_path, file.read_bytes())
+            data = file.read_bytes()
+            writer.write_bytes(site_path, data)
+            version.update(site_path.encode() + b"\0" + hashlib.sha256(data).digest())
         writer.write_text(".nojekyll", "")
+        sw = renderer.service_worker(version.hexdigest()[:16])
+        writer.write_text(sw.path, sw.content)
         indexer.build(writer.staging / "pagefind")
         progress("index", indexer.count)
         writer.commit()

@@ -5,26 +5,32 @@ from __future__ import annotations
 import calendar
 import datetime
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
 import jinja2
 from markupsafe import Markup
 
-from . import urls
+from . import cite, urls
+from .body import strip_anchor_links
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError, Problem
+from .epub import make_epub
 from .model import KINDS, Article, Listing, Site, Term
 
 WEEKDAYS = "一二三四五六日"
 
 
+FEED_LENGTH = 50  # newest articles in each Atom feed
+
+
 @dataclass(frozen=True)
 class RenderedPage:
-    """One output page. `searchable` pages feed the search index."""
+    """One output file (HTML, XML, text or binary). `searchable` pages feed the search index."""
 
     path: str
-    html: str
+    content: str | bytes
     searchable: bool = False
 
 
@@ -33,15 +39,16 @@ def make_environment(config: Config) -> jinja2.Environment:
     folders = [config.layouts] + ([DEFAULT_LAYOUTS] if config.layouts != DEFAULT_LAYOUTS else [])
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
-        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        autoescape=jinja2.select_autoescape(["html", "xml", "xhtml", "opf"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(url=_url, abs_url=_abs_url, month_grid=month_grid, weekdays=WEEKDAYS,
-                       kinds=KINDS, cn_date=cn_date)
-    env.filters.update(cn_date=cn_date, json=_json)
+    env.globals.update(url=_url, abs_url=_abs_url, link_url=_link_url, month_grid=month_grid, weekdays=WEEKDAYS,
+                       kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path, cite_path=urls.cite_path,
+                       epub_path=urls.epub_path, stable_id=_stable_id, cite=cite)
+    env.filters.update(cn_date=cn_date, json=_json, strip_anchors=strip_anchor_links, stamp=_stamp)
     return env
 
 
@@ -54,6 +61,25 @@ def _url(context, target: object) -> str:
 @jinja2.pass_context
 def _abs_url(context, target: object) -> str:
     return urls.absolute_url(context["config"].base_url, urls.path_of(target))
+
+
+@jinja2.pass_context
+def _link_url(context, target: object) -> str:
+    """Absolute when base_url is set (feeds, canonical-like links), else relative."""
+    return _abs_url(context, target) or _url(context, target)
+
+
+@jinja2.pass_context
+def _stable_id(context, target: object) -> str:
+    """A permanent id for feed entries: the absolute URL, or a UUID derived from the path."""
+    path = urls.path_of(target)
+    return urls.absolute_url(context["config"].base_url, path) or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'newsarchive:' + path)}"
+
+
+@jinja2.pass_context
+def _stamp(context, date: datetime.date) -> str:
+    """An RFC 3339 timestamp for a date, at midnight in the archive's time zone."""
+    return f"{date.isoformat()}T00:00:00{context['config'].timezone}"
 
 
 def _json(value: object) -> Markup:
@@ -88,9 +114,13 @@ class Renderer:
         self.env.globals.update(term_for=lambda kind, name: lookup[(kind, name)], term_page=urls.term_path)
 
     def page(self, template: str, path: str, **context) -> RenderedPage:
+        return RenderedPage(path, self.text(template, path, **context), searchable=context.get("searchable", False))
+
+    def text(self, template: str, path: str, **context) -> str:
+        """Render one template for the file at site path `path`; errors name template and line."""
         config = self.site.config
         try:
-            html = self.env.get_template(template).render(
+            return self.env.get_template(template).render(
                 site=self.site, config=config, page_path=path, root=urls.root_url(path),
                 canonical=urls.absolute_url(config.base_url, path), **context)
         except jinja2.TemplateSyntaxError as exc:
@@ -98,19 +128,24 @@ class Renderer:
         except jinja2.TemplateError as exc:
             name, line = template_location(exc, template)
             raise BuildError([Problem(name, f"template error: {exc}", line)])
-        return RenderedPage(path, html, searchable=context.get("searchable", False))
 
-    def article(self, article: Article) -> RenderedPage:
+    def article(self, article: Article) -> list[RenderedPage]:
+        """The article page and its citation files."""
         previous, following = self.site.neighbours[article.source]
-        return self.page("article.html", urls.article_path(article), article=article,
-                         issue=self.site.issue_of[article.source], previous=previous, following=following,
-                         searchable=True)
+        issue = self.site.issue_of[article.source]
+        url = urls.absolute_url(self.site.config.base_url, urls.article_path(article))
+        return [
+            self.page("article.html", urls.article_path(article), article=article, issue=issue,
+                      previous=previous, following=following, searchable=True),
+            RenderedPage(urls.cite_path(article, "bib"), cite.bibtex(article, issue, url)),
+            RenderedPage(urls.cite_path(article, "ris"), cite.ris(article, issue, url)),
+        ]
 
     def all_pages(self) -> Iterator[RenderedPage]:
-        """Every page of the site, articles first."""
+        """Every file of the site but the service worker, articles first."""
         site = self.site
         for article in site.articles:
-            yield self.article(article)
+            yield from self.article(article)
             for alias in article.aliases:
                 yield self.page("redirect.html", alias, target=article)
         issues = site.issues
@@ -118,15 +153,52 @@ class Renderer:
             newer = issues[i - 1] if i else None
             older = issues[i + 1] if i + 1 < len(issues) else None
             yield self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)
+            yield RenderedPage(urls.epub_path(issue), make_epub(self, issue))
         for kind, terms in site.terms.items():
             yield self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)
             for term in terms:
                 for listing in listings(term, site.config.per_page):
                     yield self.page("term.html", urls.path_of(listing), listing=listing, term=term)
+                if kind != "reporters":
+                    yield self.feed(term.articles, urls.feed_path(term), term=term)
         yield self.page("home.html", urls.HOME, issue=issues[0] if issues else None)
         yield self.page("archive.html", urls.ARCHIVE)
         yield self.page("search.html", urls.SEARCH)
+        yield self.page("saved.html", urls.SAVED)
         yield self.page("404.html", urls.NOT_FOUND)
+        yield self.feed(site.articles, urls.FEED)
+        yield self.page("manifest.webmanifest", urls.MANIFEST)
+        yield self.page("robots.txt", urls.ROBOTS)
+        if site.config.base_url:  # a sitemap lists absolute URLs only
+            yield self.page("sitemap.xml", urls.SITEMAP, paths=list(self.sitemap_paths()))
+        yield RenderedPage(urls.HEADLINES, headlines_script(site))
+
+    def feed(self, articles: tuple[Article, ...], path: str, term=None) -> RenderedPage:
+        newest = articles[:FEED_LENGTH]
+        return self.page("atom.xml", path, articles=newest, term=term,
+                         updated=max((a.date for a in newest), default=datetime.date(1970, 1, 1)))
+
+    def sitemap_paths(self) -> Iterator[str]:
+        site = self.site
+        yield from (urls.HOME, urls.ARCHIVE, urls.SEARCH)
+        yield from (urls.issue_path(i.date) for i in site.issues)
+        yield from (urls.article_path(a) for a in site.articles)
+        for kind, terms in site.terms.items():
+            yield urls.kind_path(kind)
+            for term in terms:
+                yield from (urls.path_of(listing) for listing in listings(term, site.config.per_page))
+
+    def service_worker(self, version: str) -> RenderedPage:
+        """sw.js, rendered last: its version is a hash of every other file of the build."""
+        return self.page("sw.js", urls.SERVICE_WORKER, version=version)
+
+
+def headlines_script(site: Site) -> str:
+    """search/headlines.js: every headline, for the search that works from disk (file://)."""
+    rows = [[urls.article_path(a), a.date.isoformat(), a.kicker, a.title, a.subtitle, "、".join(a.reporters),
+             a.section, a.page or ""] for a in site.articles]
+    data = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f"window.ARCHIVE_HEADLINES={data};\n"
 
 
 def template_location(exc: Exception, fallback: str) -> tuple[str, int | None]:

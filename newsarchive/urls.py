@@ -20,8 +20,14 @@ from .model import Article, Issue, Listing, Term
 HOME = ""
 ARCHIVE = "archive/"
 SEARCH = "search/"
+SAVED = "saved/"
 NOT_FOUND = "404.html"
-STATIC = "static/"
+FEED = "feed.xml"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+MANIFEST = "manifest.webmanifest"
+SERVICE_WORKER = "sw.js"
+HEADLINES = "search/headlines.js"
 MAX_SLUG = 60
 
 
@@ -43,6 +49,21 @@ def kind_path(kind: str) -> str:
 
 def term_path(term: Term, page: int = 1) -> str:
     return f"{term.kind}/{term.slug}/" + (f"page/{page}/" if page > 1 else "")
+
+
+def feed_path(term: Term | None = None) -> str:
+    """The Atom feed of the whole archive, or of a section or topic."""
+    return FEED if term is None else f"{term.kind}/{term.slug}/{FEED}"
+
+
+def cite_path(article: Article, ext: str) -> str:
+    """Downloadable citation files beside the article: cite.bib, cite.ris."""
+    return f"{article_path(article)}cite.{ext}"
+
+
+def epub_path(issue: Issue) -> str:
+    """The EPUB of an issue, in its folder: 1946/05/15/1946-05-15.epub."""
+    return f"{issue_path(issue.date)}{issue.date.isoformat()}.epub"
 
 
 def path_of(target: object) -> str:

@@ -40,7 +40,7 @@ def test_every_page_is_chinese_first(sample_site):
 
 def test_no_external_fonts_or_imports_in_styles_and_scripts(sample_site):
     for path in list((sample_site / "static").rglob("*")):
-        text = path.read_text(encoding="utf-8")
+        text = re.sub(r'xmlns(:\w+)?="[^"]*"', "", path.read_text(encoding="utf-8"))  # names, not fetches
         assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//|https?://", text), path
 
 

@@ -103,8 +103,44 @@
 
   if (location.protocol === "file:") {
     document.getElementById("search-offline").hidden = false;
-    form.querySelectorAll("input,select,button").forEach(function (el) { el.disabled = true; });
+    headlineSearch();
     return;
+  }
+
+  /** From disk, Pagefind cannot load; search headlines, reporters and dates from search/headlines.js. */
+  function headlineSearch() {
+    var loaded = new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = new URL("search/headlines.js", root).href;
+      tag.onload = function () { resolve(window.ARCHIVE_HEADLINES || []); };
+      tag.onerror = reject;
+      document.head.appendChild(tag);
+    });
+    function run() {
+      var q = input.value.trim();
+      var sort = sortSelect.value;
+      list.textContent = "";
+      if (!q) { status.textContent = ""; return; }
+      loaded.then(function (rows) {
+        var found = rows.filter(function (r) {
+          var date = r[1], cn = cnDate(date);
+          return [r[2], r[3], r[4], r[5], r[6], date, cn].some(function (field) { return String(field).indexOf(q) >= 0; });
+        });
+        if (sort === "asc") found.reverse();
+        found.forEach(function (r) {
+          list.appendChild(renderResult({
+            url: new URL(r[0] + "index.html", root).href,
+            meta: { date: r[1], kicker: r[2], title: r[3], subtitle: r[4], reporter: r[5], section: r[6], page: r[7] },
+          }));
+        });
+        status.textContent = found.length ? "标题、记者或日期含“" + q + "”的文章共 " + found.length + " 篇"
+                                          : "没有标题、记者或日期含“" + q + "”的文章";
+      });
+    }
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+    sortSelect.addEventListener("change", run);
+    input.value = new URLSearchParams(location.search).get("q") || "";
+    run();
   }
 
   function readUrl() {
