@@ -44,11 +44,15 @@ def read_corpus(folder: Path = CORPUS) -> list[CorpusArticle]:
         while skip < len(body) and seen != repeated and repeated.startswith(seen + body[skip].strip()):
             seen += body[skip].strip()
             skip += 1
-        paragraphs = tuple(("### " + line.strip()) if line.startswith(" " * 12) and len(line.strip()) < 30
-                           else line.strip() for line in body[skip:])
+        paragraphs = tuple(("### " + line.strip()) if is_subhead(line) else line.strip() for line in body[skip:])
         articles.append(CorpusArticle(path.name, datetime.date.fromisoformat(lines[2].strip()), page,
                                       lines[1].strip(), lines[4].removeprefix("专栏：").strip(), headline, paragraphs))
     return articles
+
+
+def is_subhead(line: str) -> bool:
+    """Section subheads are indented by exactly 12 spaces (signatures and dates by more)."""
+    return line.startswith(" " * 12) and line[12] != " " and len(line.strip()) < 30
 
 
 def quote(value: str) -> str:

@@ -14,12 +14,14 @@ commands:
   build   build the site into the output folder (the default when no command is given)
   check   read and validate all content and templates; write nothing
   serve   build, serve the output on 127.0.0.1 and rebuild when content, layouts or config change
+  import  turn a raw page (OCR or layout export text) into article files under content/YYYY/MM/DD/
 
 Examples:
   python build.py                                # build the sample archive into site/
   python build.py build --base-url https://user.github.io/repo/
   python build.py check --content ~/paper/content
   python build.py serve --port 8000
+  python build.py import ../shared/seed/raw-page.txt --date 2024-02-02 --page 1 --report report.json
 """
 
 
@@ -46,7 +48,28 @@ def make_parser() -> argparse.ArgumentParser:
                                 description="Build, serve the output on 127.0.0.1 and rebuild when content, layouts or config change.")
     add_common(serve)
     serve.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
+    imp = commands.add_parser("import", help="turn a raw page into article files",
+                              description="Turn a raw page (UTF-8 or GB18030 text from OCR or a layout export) into "
+                              "one Markdown file per article under CONTENT/YYYY/MM/DD/. Prints what it found and every "
+                              "warning; never overwrites a file without --force.")
+    imp.add_argument("raw", type=Path, metavar="RAW_PAGE", help="the raw page text file")
+    imp.add_argument("--date", required=True, type=iso_date, help="the issue date, YYYY-MM-DD")
+    imp.add_argument("--page", type=int, default=1, help="the page (版) number (default: 1)")
+    imp.add_argument("--section", default="要闻", help="section of the imported articles (default: 要闻)")
+    imp.add_argument("--paper", help="paper name, written to the issue's issue.yaml when it has none")
+    imp.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content/)")
+    imp.add_argument("--report", type=Path, help="also write the report (lines, decisions, warnings) as JSON")
+    imp.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
+    imp.add_argument("--force", action="store_true", help="replace existing files of the same articles")
     return parser
+
+
+def iso_date(value: str):
+    import datetime
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
 
 
 def config_path(args: argparse.Namespace) -> Path:
@@ -71,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from . import pipeline  # imported here so that --help stays fast
     try:
+        if args.command == "import":
+            return import_page(args)
         config = config_from(args)
         if args.command == "check":
             site = pipeline.check(config)
@@ -88,4 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断，未改动输出目录。", file=sys.stderr)
         return 130
+    return 0
+
+
+def import_page(args: argparse.Namespace) -> int:
+    from .importcmd import ImportOptions, run_import, summary, write_issue_paper
+    options = ImportOptions(raw=args.raw, date=args.date, content=args.content, page=args.page, section=args.section,
+                            paper=args.paper or "", report=args.report, dry_run=args.dry_run, force=args.force)
+    _, report = run_import(options)
+    if options.paper and not options.dry_run:
+        write_issue_paper(options)
+    print(summary(report, options.dry_run))
     return 0

@@ -1,0 +1,342 @@
+"""A raw page → the articles printed on it, with every decision recorded. Pure: text in, drafts out.
+
+The page is read as blocks (rawpage.py), then assembled the way an editor would: headline groups
+start articles; a byline or dateline after body text starts one whose headline may come later
+(then the headline is put back, and a sentence it interrupted is rejoined); a block that opens
+mid-sentence is the tail of whichever article it reads like (character-bigram similarity) and
+goes back there; a paragraph cut by a column break is rejoined with the next.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .errors import BuildError, Problem
+from .rawpage import (HAN, Block, bare_names, is_cut, is_signature, previous_item, split_blocks,
+                      starts_enumeration, starts_mid_sentence, suspicious_tokens)
+
+
+@dataclass
+class Para:
+    kind: str  # p, h3 (subhead), byline (a credit line kept as printed)
+    text: str
+    lines: list[tuple[int, int]]
+    dateline: bool = False  # opens with a dateline: never the rest of a cut paragraph
+
+
+@dataclass
+class Draft:
+    """An article being assembled."""
+
+    kicker: list[str] = field(default_factory=list)
+    title: list[str] = field(default_factory=list)
+    subtitle: list[str] = field(default_factory=list)
+    headline_lines: list[tuple[int, int]] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+    paras: list[Para] = field(default_factory=list)
+    decisions: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    start: int = 0  # first line, for reading order
+    opened_by: str = "headline"  # or byline, dateline, text
+
+    @property
+    def has_headline(self) -> bool:
+        return bool(self.title)
+
+    @property
+    def has_text(self) -> bool:
+        return any(p.kind == "p" for p in self.paras)
+
+    def add_reporters(self, names) -> None:
+        self.reporters += [n for n in names if n not in self.reporters]
+
+    def decide(self, action: str, line: int, confidence: float) -> None:
+        self.decisions.append({"action": action, "line": line, "confidence": round(confidence, 2)})
+
+    def text(self) -> str:
+        return "".join(self.kicker + self.title + self.subtitle + [p.text for p in self.paras])
+
+
+@dataclass
+class PageImport:
+    articles: list[Draft]
+    furniture: list[dict]
+    warnings: list[dict]
+
+
+MIN_CONTINUATION_SIMILARITY = 0.15  # a piece must read somewhat like the article it is moved to
+
+
+def looks_like_headline(block: Block, following: Block | None) -> bool:
+    """An unmarked headline: a short line without sentence punctuation right above a byline or dateline."""
+    text = block.text
+    return (block.kind == "para" and following is not None and following.kind in ("byline", "dateline")
+            and len(text) <= 30 and not re.search(r"[，。；！？：,.;!?]", text) and not is_signature(text))
+
+
+def looks_like_subhead(block: Block, previous: Para | None, following: Block | None) -> bool:
+    """An unmarked subhead: a short line without punctuation between finished paragraphs."""
+    text = re.sub(r"^[一二三四五六七八九十]+、", "", block.text)  # 一、毁灭与新生
+    # Phrase-like: two halves around a space (提升基层服务 综合救助顺民意), numbered, or very short;
+    # a longer run of words is more likely the first line of a paragraph cut by a column break.
+    phrase_like = " " in block.text.strip() or text != block.text or len(block.text) <= 10
+    return (block.kind == "para" and phrase_like and 4 <= len(block.text) <= 30
+            and not re.search(r"[，。、；！？：,.;!?“”【】《》]", text)
+            and not is_signature(block.text)
+            and (previous is None or previous.kind == "byline" or previous.kind == "p" and
+                 (not is_cut(previous.text) or is_signature(previous.text)))
+            and following is not None and following.kind == "para" and not starts_mid_sentence(following.text)
+            and not is_signature(following.text) and bool(re.search(r"[，。！？；]", following.text)))
+
+
+def parse_page(text: str, shown: str = "page") -> PageImport:
+    """Assemble the articles of a page; raise BuildError if no article can be recognised."""
+    blocks = split_blocks(text)
+    furniture = [{"line": b.first, "text": b.text, "reason": b.reason} for b in blocks if b.kind == "furniture"]
+    blocks = [b for b in blocks if b.kind != "furniture"]
+    for i, b in enumerate(blocks):
+        if looks_like_headline(b, blocks[i + 1] if i + 1 < len(blocks) else None) and \
+                (i == 0 or blocks[i - 1].kind == "para" and not is_cut(blocks[i - 1].text)):
+            b.kind, b.marks = "h2", ["unmarked headline"]
+    articles: list[Draft] = []
+    cur: Draft | None = None
+    pending_join: Draft | None = None  # a sentence interrupted by a displaced headline
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if b.kind == "h2" or (b.kind == "h3" and _leads_to_h2(blocks, i)):
+            j, kicker, title, subtitle = _headline_group(blocks, i)
+            after = blocks[j] if j < len(blocks) else None
+            lines = [(blk.first, blk.last) for blk in blocks[i:j]]
+            if cur is not None and not cur.has_headline and cur.paras and \
+                    ((cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None
+                      and after.kind == "para" and not starts_enumeration(after.text)) or
+                     (cur.opened_by == "byline" and after is not None and after.kind not in ("byline", "dateline", "h2"))):
+                cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
+                cur.decide("reattached a displaced headline printed after the article's first lines", b.first, 0.85)
+                if cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None and after.kind == "para":
+                    pending_join = cur
+            else:
+                cur = Draft(kicker, title, subtitle, lines, start=b.first)
+                articles.append(cur)
+                if "unmarked headline" in b.marks:
+                    cur.decide("took a short unpunctuated line above a byline as the headline", b.first, 0.7)
+            i = j
+            continue
+        para_kind = "p"
+        if b.kind in ("byline", "dateline"):
+            if cur is None or cur.has_text:
+                cur = Draft(start=b.first, opened_by=b.kind)
+                articles.append(cur)
+            cur.add_reporters(b.reporters)
+            para_kind = "byline" if b.kind == "byline" else "p"
+        elif b.kind == "h3":
+            para_kind = "h3"
+            if cur is None:
+                cur = Draft(title=[b.text], headline_lines=[(b.first, b.last)], start=b.first)
+                articles.append(cur)
+                cur.decide("took a subheading-level line at the top of the page as a headline", b.first, 0.5)
+                i += 1
+                continue
+        else:
+            if cur is None:
+                cur = Draft(start=b.first, opened_by="text")
+                articles.append(cur)
+            names = bare_names(b.text)
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            if cur.has_headline and not cur.has_text and names and len(b.text) <= 16:
+                cur.add_reporters(names)
+                para_kind = "byline"
+                cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
+            elif (cur.paras or cur.has_headline) and looks_like_subhead(b, cur.paras[-1] if cur.paras else None, following):
+                para_kind = "h3"
+                cur.decide("took a short unpunctuated line between paragraphs as a subhead", b.first, 0.75)
+        para = Para(para_kind, b.text, [(b.first, b.last)], dateline=b.kind == "dateline")
+        if pending_join is cur and para_kind == "p":
+            last = cur.paras[-1]
+            last.text += para.text
+            last.lines += para.lines
+            cur.decide("rejoined the sentence the displaced headline interrupted", b.first, 0.85)
+        else:
+            cur.paras.append(para)
+        pending_join = None
+        i += 1
+    articles = _merge_headless([a for a in articles if a.paras or a.title])
+    if not articles or not any(a.has_headline for a in articles):
+        raise BuildError([Problem(shown, "no recognisable article: expected at least one headline "
+                                         "('## title', or a short line above a byline)")])
+    _return_continuations(articles)
+    for article in articles:
+        _join_column_breaks(article)
+        if not article.has_headline:
+            article.warnings.append({"line": article.start, "warning": "no headline found; the first words are used"})
+            article.title = [article.paras[0].text[:20]] if article.paras else ["（无题）"]
+    warnings = []
+    for article in articles:
+        for para in article.paras:
+            for token in suspicious_tokens(para.text):
+                article.warnings.append({"line": para.lines[0][0], "warning": f"suspicious Latin word {token!r} inside Chinese text (kept as printed)"})
+        warnings += article.warnings
+    return PageImport(sorted(articles, key=lambda a: a.start), furniture, warnings)
+
+
+def _merge_headless(articles: list[Draft]) -> list[Draft]:
+    """A byline or dateline that never found its headline belongs to the article before it
+    (a second dispatch, a signed section): put it back there."""
+    merged: list[Draft] = []
+    for a in articles:
+        if not a.has_headline and merged:
+            prev = merged[-1]
+            prev.add_reporters(a.reporters)
+            prev.paras += a.paras
+            prev.decide(f"kept a {a.opened_by} without a headline of its own inside the article before it", a.start, 0.7)
+        else:
+            if not a.has_headline:
+                a.warnings.append({"line": a.start, "warning": "text before any headline"})
+            merged.append(a)
+    return merged
+
+
+def _leads_to_h2(blocks: list[Block], i: int) -> bool:
+    j = i
+    while j < len(blocks) and blocks[j].kind == "h3":
+        j += 1
+    return j < len(blocks) and blocks[j].kind == "h2"
+
+
+def _headline_group(blocks: list[Block], i: int):
+    """h3* (kickers) h2+ (title parts) h3* (subtitles) starting at i → (end, kicker, title, subtitle)."""
+    kicker, title, subtitle = [], [], []
+    while blocks[i].kind == "h3":
+        kicker.append(blocks[i].text)
+        i += 1
+    while i < len(blocks) and blocks[i].kind == "h2":
+        title.append(blocks[i].text)
+        i += 1
+    # Subtitles follow the title directly; one that opens with a dash always is one.
+    while i < len(blocks) and blocks[i].kind == "h3" and (not subtitle or blocks[i].text.startswith("——")):
+        if subtitle and not blocks[i].text.startswith("——"):
+            break
+        subtitle.append(blocks[i].text)
+        i += 1
+    return i, [" ".join(kicker)] if kicker else [], [" ".join(title)], [" ".join(subtitle)] if subtitle else []
+
+
+def _bigrams(text: str) -> Counter:
+    han = re.sub(f"[^{HAN}]", "", text)
+    return Counter(han[k:k + 2] for k in range(len(han) - 1))
+
+
+def _similarity(piece: Counter, body: Counter, idf: dict[str, float]) -> float:
+    """Cosine similarity of TF-IDF character-bigram vectors: fair to short and long articles alike."""
+    dot = sum(n * body[g] * idf.get(g, 0) ** 2 for g, n in piece.items() if g in body)
+    norm_a = math.sqrt(sum((n * idf.get(g, 0)) ** 2 for g, n in piece.items()))
+    norm_b = math.sqrt(sum((n * idf.get(g, 0)) ** 2 for g, n in body.items()))
+    return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
+
+
+def _return_continuations(articles: list[Draft]) -> None:
+    """Move a block that opens mid-sentence to the article whose cut-off text it continues."""
+    docs = [_bigrams(a.text()) for a in articles]
+    df = Counter(g for d in docs for g in d)
+    idf = {g: math.log((1 + len(docs)) / (1 + n)) + 0.1 for g, n in df.items()}
+    for host in articles:
+        k = 1
+        while k < len(host.paras):
+            piece = host.paras[k]
+            if piece.kind != "p" or not starts_mid_sentence(piece.text):
+                k += 1
+                continue
+            rest = Counter()
+            for p in host.paras[:k] + host.paras[k + 1:]:
+                rest.update(_bigrams(p.text))
+            best, best_score = None, _similarity(_bigrams(piece.text), rest, idf) if is_cut(host.paras[k - 1].text) else -1.0
+            for other in articles:
+                last = other.paras[-1] if other.paras else None
+                if other is host or last is None or last.kind != "p" or not is_cut(last.text) or is_signature(last.text):
+                    continue
+                score = _similarity(_bigrams(piece.text), _bigrams(other.text()), idf)
+                # One character before the comma (量，…) is the tail of a cut word: a strong sign of its own.
+                floor = 0.0 if re.match(r"^.[，、；]", piece.text) else MIN_CONTINUATION_SIMILARITY
+                if score > max(best_score, floor):
+                    best, best_score = other, score
+            if best is None:
+                k += 1
+                continue
+            moved = [host.paras.pop(k)]
+            # Following paragraphs go too while they continue a numbered series of the other article,
+            # or read more like it.
+            in_series = False
+            while k < len(host.paras) and host.paras[k].kind == "p" and not starts_mid_sentence(host.paras[k].text):
+                marker = previous_item(host.paras[k].text)
+                there = [p.text for p in best.paras + moved]
+                announced = moved[-1].text.rstrip().endswith(("：", ":"))  # 原电如下： — what follows is quoted
+                if announced or (marker and any(t.startswith(marker) for t in there)) or \
+                        (in_series and starts_enumeration(host.paras[k].text)):
+                    moved.append(host.paras.pop(k))
+                    in_series = True
+                    continue
+                candidate = _bigrams(host.paras[k].text)
+                own = Counter()
+                for p in host.paras[:k] + host.paras[k + 1:]:
+                    own.update(_bigrams(p.text))
+                target = _bigrams(best.text() + "".join(p.text for p in moved))
+                if _similarity(candidate, target, idf) <= _similarity(candidate, own, idf):
+                    break
+                moved.append(host.paras.pop(k))
+            first = moved[0]
+            best.paras[-1].text += first.text
+            best.paras[-1].lines += first.lines
+            best.paras += moved[1:]
+            best.decide(f"moved {len(moved)} block(s) printed inside another article back here (the continuation "
+                        f"of a cut-off sentence)", first.lines[0][0], 0.8)
+            best.warnings.append({"line": first.lines[0][0], "warning": "text may be missing where the moved "
+                                  "continuation was joined to the cut-off sentence"})
+
+
+def _join_column_breaks(article: Draft) -> None:
+    """Rejoin paragraphs cut by a column break: one that stops mid-sentence continues in the next."""
+    paras = article.paras
+    k = 0
+    while k + 1 < len(paras):
+        a, b = paras[k], paras[k + 1]
+        if a.kind == "p" and b.kind == "p" and is_cut(a.text) and not b.dateline and not starts_enumeration(b.text) and \
+                (starts_mid_sentence(b.text) or not (is_signature(a.text) or is_signature(b.text))):
+            confidence = 0.95 if starts_mid_sentence(b.text) or re.search(f"[{HAN}]$", a.text) else 0.8
+            glue = " " if re.search(r"[A-Za-z]$", a.text) and re.match(r"[A-Za-z]", b.text) else ""
+            article.decide("joined a paragraph cut by a column break", b.lines[0][0], confidence)
+            a.text += glue + b.text
+            a.lines += b.lines
+            del paras[k + 1]
+        else:
+            k += 1
+    for para in paras:
+        if para.kind == "p" and is_cut(para.text) and not is_signature(para.text):
+            article.warnings.append({"line": para.lines[-1][1], "warning": "a paragraph ends mid-sentence: text may be missing"})
+
+
+def visible(text: str) -> Counter:
+    """Characters that must survive an import: all but whitespace and Markdown heading marks."""
+    return Counter(ch for ch in text if not ch.isspace() and ch != "#")
+
+
+def check_nothing_lost(text: str, result: PageImport, shown: str) -> None:
+    """Every visible character of the page is in exactly one article or in the removed furniture."""
+    out = Counter()
+    for a in result.articles:
+        out += visible("".join(a.kicker + a.title + a.subtitle) + "".join(p.text for p in a.paras))
+    for f in result.furniture:
+        out += visible(f["text"])
+    source = visible(text)
+    lost, extra = source - out, out - source
+    untitled = Counter()
+    for a in result.articles:
+        if a.warnings and any(w["warning"].startswith("no headline") for w in a.warnings):
+            untitled += visible(a.title[0])
+    extra -= untitled
+    if lost or extra:
+        raise BuildError([Problem(shown, f"internal error: the import would lose {dict(lost)} or add {dict(extra)}; "
+                                         "nothing was written")])

@@ -1,0 +1,203 @@
+"""A raw page dump (OCR or layout export) → decoded text → classified blocks. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import BuildError, Problem
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+NAME = rf"[{HAN}·]{{2,4}}"  # a Chinese personal name
+# Characters after which a paragraph may really end.
+END = "。！？!?…；;：:”’」』）)】.—"
+OPENERS = "“‘「『（(【《〈"
+CLOSERS = "”’」』）)】》〉"
+PUNCT = "，、。！？；：,.!?;:"
+
+_DATELINE = re.compile(
+    rf"^(?:■\s*)?(?:【本报讯】|本报讯\s*[(（][^()（）]*[)）]|本报[^\s，。]{{0,8}}电\s*[(（][^()（）]*[)）]|"
+    rf"【?新华社[^\s，。]{{0,12}}电】?\s*(?:[(（][^()（）]*[)）])?|【[^】]{{2,20}}电】|【又讯】|【[^】]{{2,12}}讯】)")
+_BYLINE = re.compile(
+    rf"^(?:■\s*)?(?:本报(?:特约)?记者|记者|通讯员|本报通讯员|特约记者|文\s*/|图\s*/|摄影\s*/?)\s*{NAME}"
+    rf"(?:[\s、，,]+(?:(?:本报)?(?:记者|通讯员|实习生|特约记者)\s*|文\s*/|图\s*/)?{NAME})*\s*$")
+COMPOUND_SURNAMES = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|令狐|长孙|宇文|司徒|夏侯|端木|独孤|南宫|西门"
+BARE_NAME = rf"(?:(?:{COMPOUND_SURNAMES})[{HAN}]{{1,2}}|[{HAN}]{{2,3}})"
+_BARE_NAMES = re.compile(rf"^{BARE_NAME}(?:[\s、]+{BARE_NAME}){{0,3}}$")
+_FURNITURE = [
+    (re.compile(r"^[-—–－\s]*(?:第\s*)?[\d０-９]{1,3}\s*(?:版)?[-—–－\s]*$"), "page number"),
+    (re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日(?:\s*(?:星期|周)[一二三四五六日天])?$"), "date on the page margin"),
+    (re.compile(r"^(?:责任编辑|责编|编辑|版式设计|美编|校对|版式|组版)\s*[:：].{0,40}$"), "editors' credits"),
+    (re.compile(r"^.{2,12}(?:日报|晚报|报)\s+\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.{0,20}$"), "running head"),
+    (re.compile(r"^.{0,20}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期|周)[一二三四五六日天].{0,20}$"), "running head"),
+]
+_LATIN_IN_HAN = re.compile(rf"(?<=[{HAN}])\s*([A-Za-z]{{2,}})\s*(?=[{HAN}])")
+
+
+@dataclass
+class Block:
+    """A paragraph-like run of lines of the raw page."""
+
+    kind: str  # h2, h3, byline, dateline, para, furniture, subhead
+    text: str  # without markup, lines joined
+    first: int  # 1-based line numbers in the raw page
+    last: int
+    reporters: tuple[str, ...] = ()
+    reason: str = ""  # for furniture
+    marks: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes, shown: str) -> tuple[str, str]:
+    """(text, encoding) of a raw page: UTF-8 with or without BOM, else GB18030; else a clear error."""
+    if not data.strip():
+        raise BuildError([Problem(shown, "the file is empty")])
+    if b"\x00" in data[:4096] or sum(b < 9 or 13 < b < 32 for b in data[:4096]) > 8:
+        raise BuildError([Problem(shown, "this looks like a binary file, not the text of a page")])
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "gb18030" and not re.search(f"[{HAN}]", text):
+            break
+        return text.replace("\r\n", "\n").replace("\r", "\n"), "utf-8" if encoding == "utf-8-sig" else encoding
+    raise BuildError([Problem(shown, "unrecognised text encoding: expected UTF-8 or GB18030/GBK")])
+
+
+def is_cut(text: str) -> bool:
+    """True when a paragraph stops mid-sentence (no final punctuation)."""
+    text = text.rstrip()
+    if not text:
+        return False
+    if text[-1] in CLOSERS:
+        inner = text.rstrip(CLOSERS)
+        return not inner or inner[-1] not in END
+    return text[-1] not in END
+
+
+# Words that often open a paragraph before a comma: 不过，… is a start, 量，… is not.
+CONNECTIVES = set("""不过 但是 因此 所以 同时 然而 此外 另外 其次 首先 最后 总之 当然 这样 那么 于是 可是 而且 并且
+例如 比如 原来 后来 现在 目前 今天 今年 去年 明年 其实 结果 接着 随后 从此 对此 为此 据悉 同样 如今 不久 记者 他们
+我们 她们 你们 这里 那里 此时 这时 当时 第一 第二 第三 第四 其中 一是 二是 三是 四是 总的 另一 一方 看来 显然 可见
+诚然 固然 尤其 特别 换言 再者 再则 况且 何况 既然 虽然 尽管 即使 如果 假如 要是 只要 只有 除了 至于 关于 对于 由于
+因为 为了 随着 经过 通过 按照 根据 本报 会上 会后 会议 近日 日前 昨天 前天 上午 下午 晚上 清晨 同志 朋友 先生 女士 据说
+听说 可惜 幸好 好在 总而 一年 一时 一面 另方 这些 那些 这个 那个 此外 以上 以下 然后 最近 起初 开始 终于""".split())
+
+
+def starts_mid_sentence(text: str) -> bool:
+    """True when a block reads as the rest of a sentence: it opens with punctuation, or with a one- or
+    two-character clause that is no usual opening word (量，… but not 不过，…)."""
+    text = text.lstrip()
+    if not text:
+        return False
+    if text[0] in PUNCT or text[0] in CLOSERS:
+        return True
+    m = re.match(rf"^([{HAN}])[，、；]|^([{HAN}]{{2}})[，；]", text)  # 纺织、修水利… is a list, a start
+    return bool(m) and (m.group(1) or m.group(2)) not in CONNECTIVES
+
+
+_ROLE = re.compile(r"(本报特约记者|本报记者|特约记者|记者|本报通讯员|通讯员|实习生|文\s*/|图\s*/|摄影\s*/?)")
+
+
+def reporters_of(text: str) -> tuple[str, ...]:
+    """Reporter names of a byline or dateline: 记者 and 文/ only, not 通讯员, 实习生, 图/, 新华社."""
+    m = _DATELINE.match(text)
+    head = m.group(0) if m else text
+    names: list[str] = []
+    parts = _ROLE.split(head)
+    for role, segment in zip(parts[1::2], parts[2::2]):
+        if "记者" not in role and not role.startswith("文"):
+            continue
+        for name in re.split(r"[\s、，,()（）■【】]+", segment):
+            if re.fullmatch(NAME, name) and name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def classify(text: str, first: int, last: int) -> Block:
+    """The kind of one block of text."""
+    stripped = text.strip()
+    if stripped.startswith("#"):
+        level = len(stripped) - len(stripped.lstrip("#"))
+        body = stripped.lstrip("#").strip()
+        return Block("h2" if level <= 2 else "h3", body, first, last)
+    for pattern, reason in _FURNITURE:
+        if pattern.match(stripped):
+            return Block("furniture", stripped, first, last, reason=reason)
+    if _BYLINE.match(stripped):
+        return Block("byline", stripped, first, last, reporters=reporters_of(stripped))
+    if _DATELINE.match(stripped):
+        return Block("dateline", stripped, first, last, reporters=reporters_of(stripped))
+    return Block("para", stripped, first, last)
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Blocks separated by blank lines; each Markdown heading line is a block of its own."""
+    blocks: list[Block] = []
+    lines = text.split("\n")
+    current: list[tuple[int, str]] = []
+
+    def flush():
+        if current:
+            joined = "".join(line.strip() if i else line.strip() for i, (_, line) in enumerate(current))
+            blocks.append(classify(joined, current[0][0], current[-1][0]))
+            current.clear()
+
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            flush()
+        elif line.lstrip().startswith("#"):
+            flush()
+            current.append((number, line))
+            flush()
+        else:
+            current.append((number, line))
+    flush()
+    return blocks
+
+
+def suspicious_tokens(text: str) -> list[str]:
+    """Latin words standing inside Chinese text (likely OCR noise), to report, never to fix."""
+    return [m.group(1) for m in _LATIN_IN_HAN.finditer(text)]
+
+
+_ENUMERATION = re.compile(r"^(?:[\d０-９]{1,2}[、.．]|[一二三四五六七八九十]{1,3}、|[（(][\d０-９一二三四五六七八九十甲乙丙丁]{1,3}[）)])")
+
+
+def starts_enumeration(text: str) -> bool:
+    """A block that opens with 1、 一、 （一） (1): the start of an item, never the rest of a cut paragraph."""
+    return bool(_ENUMERATION.match(text.lstrip()))
+
+
+_CN_NUMBERS = "一二三四五六七八九十"
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+
+
+def previous_item(text: str) -> str | None:
+    """The marker of the item before this one: （二） → （一）, 3、 → 2、, 乙、 → 甲、; None if not an item."""
+    m = re.match(r"^([（(]?)([\d０-９]{1,2}|[一二三四五六七八九十]|[甲乙丙丁戊己庚辛壬癸])([）)]|[、.．])", text.lstrip())
+    if not m:
+        return None
+    opener, mark, closer = m.groups()
+    if mark.isdigit():
+        n = int(mark)
+        prev = str(n - 1) if n > 1 else None
+    else:
+        series = _CN_NUMBERS if mark in _CN_NUMBERS else _STEMS
+        i = series.index(mark)
+        prev = series[i - 1] if i > 0 else None
+    return f"{opener}{prev}{closer}" if prev else None
+
+
+def is_signature(text: str) -> bool:
+    """A short closing line: a signature, a date, an attribution (——斯大林), a dedication (…敬贺)."""
+    text = text.strip()
+    return (len(text) <= 24 and not re.search(r"[，。；：！？,;:!?]", text)
+            and (text.startswith("——") or bool(re.search(r"(?:贺|献|启|敬祝|[日月年])$", text)) or bare_names(text) is not None))
+
+
+def bare_names(text: str) -> tuple[str, ...] | None:
+    """The names of a line that holds nothing but one to four names, or None."""
+    if _BARE_NAMES.match(text.strip()) and not re.search(r"(?:通讯|电|讯|报|社|会|部)$", text.strip()):
+        return tuple(re.split(r"[\s、]+", text.strip()))
+    return None

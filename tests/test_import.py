@@ -1,0 +1,203 @@
+"""Importing raw pages: the seed page against the hand-made sample, bylines, encodings, safety."""
+
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsarchive.articles import split_front_matter
+from newsarchive.errors import BuildError
+from newsarchive.importer import check_nothing_lost, parse_page
+from newsarchive.rawpage import classify, decode, reporters_of
+from tests.conftest import ROOT
+
+SEED = ROOT.parent / "shared" / "seed" / "raw-page.txt"
+SAMPLE = ROOT / "content" / "2024" / "02" / "02"
+
+
+def run_import(*args, cwd):
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "import", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def seed_text():
+    if not SEED.exists():
+        pytest.skip(f"seed page not at {SEED}")
+    return SEED.read_text(encoding="utf-8")
+
+
+def front_and_body(path: Path):
+    fm = split_front_matter(path.read_text(encoding="utf-8"), path.name)
+    return fm.data, fm.body.strip()
+
+
+def test_the_seed_page_imports_into_the_hand_made_sample(tmp_path, seed_text):
+    result = run_import(SEED, "--date", "2024-02-02", "--page", "1", "--content", tmp_path / "content",
+                        "--report", tmp_path / "report.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    imported = sorted((tmp_path / "content/2024/02/02").glob("*.md"))
+    expected = sorted(SAMPLE.glob("*.md"))
+    assert len(imported) == len(expected) == 6
+    for got, want in zip(imported, expected):
+        got_fm, got_body = front_and_body(got)
+        want_fm, want_body = front_and_body(want)
+        for key in ("kicker", "title", "subtitle", "reporter", "order"):
+            assert got_fm.get(key) == want_fm.get(key), (got.name, key)
+        assert got_body == want_body, got.name
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    actions = [d["action"] for a in report["articles"] for d in a["decisions"]]
+    assert any("displaced headline" in a for a in actions)
+    assert any("moved 2 block(s)" in a for a in actions)
+    assert sum("column break" in a for a in actions) == 7
+    tiaan = report["articles"][3]
+    assert [137, 137] in tiaan["lines"] and [139, 139] in tiaan["lines"]
+    assert any("'and'" in w["warning"] for w in report["warnings"])
+    assert "已导入 6 篇文章" in result.stdout and "'and'" in result.stdout
+
+
+def test_importing_twice_gives_identical_files_and_never_overwrites_edits(tmp_path, seed_text):
+    content = tmp_path / "content"
+    assert run_import(SEED, "--date", "2024-02-02", "--content", content, cwd=tmp_path).returncode == 0
+    first = {p: p.read_bytes() for p in content.rglob("*.md")}
+    assert run_import(SEED, "--date", "2024-02-02", "--content", content, cwd=tmp_path).returncode == 0
+    assert {p: p.read_bytes() for p in content.rglob("*.md")} == first
+    edited = sorted(first)[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n编者补记。\n", encoding="utf-8")
+    result = run_import(SEED, "--date", "2024-02-02", "--content", content, cwd=tmp_path)
+    assert result.returncode == 1 and "exists already" in result.stderr and edited.name in result.stderr
+    assert "编者补记" in edited.read_text(encoding="utf-8")
+    assert run_import(SEED, "--date", "2024-02-02", "--content", content, "--force", cwd=tmp_path).returncode == 0
+    assert edited.read_bytes() == first[edited]
+
+
+def test_dry_run_writes_nothing(tmp_path, seed_text):
+    result = run_import(SEED, "--date", "2024-02-02", "--content", tmp_path / "content", "--dry-run",
+                        "--report", tmp_path / "r.json", cwd=tmp_path)
+    assert result.returncode == 0 and "将导入 6 篇文章" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gb18030_and_bom_pages_import_the_same(tmp_path, seed_text):
+    (tmp_path / "gbk.txt").write_bytes(seed_text.encode("gb18030"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + seed_text.replace("\n", "\r\n").encode("utf-8"))
+    outputs = []
+    for name in ("gbk.txt", "bom.txt"):
+        content = tmp_path / name.replace(".txt", "")
+        assert run_import(tmp_path / name, "--date", "2024-02-02", "--content", content, cwd=tmp_path).returncode == 0
+        outputs.append({p.name: p.read_bytes() for p in content.rglob("*.md")})
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 6
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
+    ("只是一段没有标题的文字。\n\n又一段文字。\n".encode(), "no recognisable article"),
+    (b"\xff\xfe\x00\xd8" * 10, "binary"),
+])
+def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, data, message):
+    (tmp_path / "page.txt").write_bytes(data)
+    result = run_import(tmp_path / "page.txt", "--date", "2024-02-02", "--content", tmp_path / "content", cwd=tmp_path)
+    assert result.returncode == 1 and message in result.stderr and "page.txt" in result.stderr
+    assert not (tmp_path / "content").exists()
+
+
+@pytest.mark.parametrize("line, reporters", [
+    ("■本报记者 尹明", ("尹明",)),
+    ("本报记者 张三 李四", ("张三", "李四")),
+    ("本报讯(记者 赵晓轶)及时多元推送热点。", ("赵晓轶",)),
+    ("本报讯（记者 张三 通讯员 李四）昨天。", ("张三",)),
+    ("新华社北京2月1日电（记者 王五 赵六）昨天。", ("王五", "赵六")),
+    ("【本报讯】昨天。", ()),
+    ("【新华社北京二月一日电】昨天。", ()),
+    ("文/张三 图/李四", ("张三",)),
+])
+def test_bylines_and_datelines_in_chinese_conventions(line, reporters):
+    assert classify(line, 1, 1).kind in ("byline", "dateline")
+    assert reporters_of(line) == reporters
+
+
+def page(*blocks: str) -> str:
+    return "\n\n".join(blocks) + "\n"
+
+
+def test_a_byline_and_opening_printed_before_the_headline_go_back_under_it():
+    text = page("## 第一篇", "本报讯（记者 张三）第一篇的正文。", "■本报记者 李四", "第二篇的开头一段写完了。",
+                "## 第二篇的标题", "第二篇接着写下去。", "## 第三篇", "本报讯（记者 王五）第三篇。")
+    articles = parse_page(text).articles
+    assert [a.title[0] for a in articles] == ["第一篇", "第二篇的标题", "第三篇"]
+    assert articles[1].reporters == ["李四"] and [p.text for p in articles[1].paras][1:] == ["第二篇的开头一段写完了。", "第二篇接着写下去。"]
+
+
+def test_unmarked_headlines_subheads_and_furniture():
+    text = page("哈尔滨日报 2024年2月2日 星期五", "减少一次燃放", "本报讯（记者 李佳琪）孔明灯属高空明火飞行器，极易引发事故。",
+                "倡议内容", "希望广大市民群众不燃放孔明灯。", "- 2 -")
+    result = parse_page(text)
+    (article,) = result.articles
+    assert article.title == ["减少一次燃放"] and article.reporters == ["李佳琪"]
+    assert [p.kind for p in article.paras] == ["p", "h3", "p"]
+    assert [f["reason"] for f in result.furniture] == ["running head", "page number"]
+    check_nothing_lost(text, result, "page")
+
+
+def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
+    text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
+    (article,) = parse_page(text).articles
+    assert [p.text for p in article.paras] == ["本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切断了。", "第三段。"]
+
+
+def test_decode_rejects_what_is_not_a_page():
+    with pytest.raises(BuildError, match="empty"):
+        decode(b"  \n", "x")
+    assert decode("\ufeff## 标题".encode("utf-8"), "x") == ("## 标题", "utf-8")
+
+
+# ---- property-based: nothing of a page is ever lost, and the import never crashes ----
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FRAGMENTS = ["## ", "### ", "### ——", "■本报记者 王越", "本报讯(记者 赵晓轶)", "本报讯（记者 张三 通讯员 李四）",
+             "新华社北京2月1日电（记者 王五）", "【本报讯】", "【新华社延安十日电】", "文/张三 图/李四", "尹明",
+             "量，", "提案委员会", "进一步完善", "。", "，", "、", "“", "”", "（一）", "1、", "2023 年", "and",
+             "第2版", "- 3 -", "哈尔滨日报 2024年2月2日 星期五", "责任编辑：王冠", "孔明灯", "  ", "\t", "#", "\n", "\n\n"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=80))
+def test_any_page_imports_without_loss_or_fails_clearly(parts):
+    text = "".join(parts)
+    try:
+        result = parse_page(text, "fuzz.txt")
+    except BuildError as exc:
+        assert "fuzz.txt" in str(exc)
+        return
+    check_nothing_lost(text, result, "fuzz.txt")  # raises if a character went missing or appeared
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=2**32))
+def test_composed_damaged_pages_lose_nothing(seed):
+    import random
+    from bench.compose import compose_page
+    from bench.corpus import CORPUS, read_corpus
+    if not CORPUS.is_dir():
+        pytest.skip("the 1946 corpus is not available")
+    corpus = cached_corpus(read_corpus)
+    rng = random.Random(seed)
+    text, truths = compose_page(rng.sample(corpus, rng.randint(2, 6)), rng)
+    result = parse_page(text, "composed.txt")
+    check_nothing_lost(text, result, "composed.txt")
+    assert len(result.articles) >= 1
+
+
+@functools.lru_cache(maxsize=1)
+def _corpus(read):
+    return tuple(read())
+
+
+def cached_corpus(read):
+    return list(_corpus(read))
