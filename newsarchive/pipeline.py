@@ -12,9 +12,12 @@ from typing import Callable
 from .articles import read_content
 from .collect import collect_site
 from .config import DEFAULT_LAYOUTS, Config
+from .errors import BuildError
+from .linkcheck import broken_body_links
 from .model import Site
 from .render import Renderer
 from .search import SearchIndexer
+from .urls import output_file
 from .write import Writer
 
 Progress = Callable[[str, int], None]
@@ -38,8 +41,11 @@ def load_site(config: Config) -> Site:
 def check(config: Config) -> Site:
     """All validation, including rendering every page, without writing anything."""
     site = load_site(config)
-    for _ in Renderer(site).all_pages():
-        pass
+    paths = {output_file(page.path) for page in Renderer(site).all_pages()}
+    paths |= {output_file(p) for p in static_files(config)}
+    problems = broken_body_links(site, paths)
+    if problems:
+        raise BuildError(problems)
     return site
 
 
@@ -80,6 +86,9 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
             writer.write_bytes(site_path, data)
             version.update(site_path.encode() + b"\0" + hashlib.sha256(data).digest())
         writer.write_text(".nojekyll", "")
+        problems = broken_body_links(site, writer.written)
+        if problems:
+            raise BuildError(problems)
         sw = renderer.service_worker(version.hexdigest()[:16])
         writer.write_text(sw.path, sw.content)
         indexer.build(writer.staging / "pagefind")

@@ -95,6 +95,13 @@ def test_home_shows_the_latest_issue_and_a_calendar_of_all(corpus_site):
     assert "1946年5月" in html
 
 
+def unstable_in_pagefind(path: Path) -> bool:
+    """Pagefind 1.5 writes its filter and metadata indexes in a varying order (its issue #638);
+    its fragments and word indexes, like everything newsarchive writes, are the same every time."""
+    return "pagefind" in path.parts and (path.parent.name == "filter" or path.suffix == ".pf_meta"
+                                         or path.name == "pagefind-entry.json")
+
+
 def test_building_twice_gives_identical_sites(corpus_content, tmp_path):
     from tests.conftest import make_config
     from newsarchive.pipeline import build
@@ -103,7 +110,7 @@ def test_building_twice_gives_identical_sites(corpus_content, tmp_path):
         config = make_config(tmp_path / name, corpus_content)
         build(config)
         outputs.append({p.relative_to(config.output).as_posix(): p.read_bytes()
-                        for p in config.output.rglob("*") if p.is_file() and "pagefind" not in p.parts})
+                        for p in config.output.rglob("*") if p.is_file() and not unstable_in_pagefind(p)})
     assert outputs[0].keys() == outputs[1].keys()
     assert [k for k in outputs[0] if outputs[0][k] != outputs[1][k]] == []
 

@@ -54,8 +54,8 @@
           li.appendChild(a);
           list.appendChild(li);
         });
-        if (!reply.saved.length) list.textContent = list.dataset.empty;
-      }).catch(function () { list.textContent = list.dataset.empty; });
+        if (!reply.saved.length) showEmpty(list);
+      }).catch(function () { showEmpty(list); });
     }
   }
 
@@ -75,6 +75,13 @@
       }
     });
   });
+
+  function showEmpty(list) {
+    var item = document.createElement("li");
+    item.textContent = list.dataset.empty;
+    list.textContent = "";
+    list.appendChild(item);
+  }
 
   function fallbackCopy(text) {
     var area = document.createElement("textarea");
