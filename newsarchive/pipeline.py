@@ -66,7 +66,7 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
     site = load_site(config)
     progress("read", len(site.articles))
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
-    indexer = SearchIndexer()
+    indexer = SearchIndexer(cache_folder(config))
     version = hashlib.sha256()  # of every file: the service worker's cache version
     try:
         renderer = Renderer(site)
@@ -99,6 +99,13 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
         indexer.cleanup()
         raise
     return BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started)
+
+
+def cache_folder(config: Config) -> Path:
+    """Kept beside the output folder (never inside it, never published): .newsarchive-cache/site/."""
+    folder = config.output.parent / ".newsarchive-cache" / config.output.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def print_progress(stage: str, n: int) -> None:

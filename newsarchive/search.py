@@ -9,6 +9,8 @@ and the attributes of the page feed the index.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -50,29 +52,73 @@ def pagefind_executable() -> str:
 
 
 class SearchIndexer:
-    """Collects index copies of searchable pages, then runs Pagefind once over them."""
+    """Collects index copies of searchable pages, then runs Pagefind once over them.
 
-    def __init__(self):
+    Pagefind writes its filter and metadata indexes in a different order on every run (its issue
+    #638), so its bundle is kept in a cache keyed by a hash of everything it reads: building the
+    same content again reuses the same bundle, byte for byte, and skips the indexing.
+    """
+
+    def __init__(self, cache: Path | None = None):
         self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
+        self.cache = cache
         self.count = 0
+        self.digests: dict[str, str] = {}
 
     def add(self, site_path: str, html: str) -> None:
-        path = self.folder / output_file(site_path)
+        rel = output_file(site_path)
+        data = index_copy(html).encode("utf-8")
+        path = self.folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(index_copy(html), encoding="utf-8")
+        path.write_bytes(data)
+        self.digests[rel] = hashlib.sha256(data).hexdigest()
         self.count += 1
 
-    def build(self, bundle: Path) -> None:
-        """Write the Pagefind bundle to `bundle` (site/pagefind)."""
+    def input_hash(self) -> str:
+        digest = hashlib.sha256(pagefind_executable().encode())
+        for rel in sorted(self.digests):
+            digest.update(f"{rel}\0{self.digests[rel]}\n".encode())
+        return digest.hexdigest()[:20]
+
+    def build(self, bundle: Path) -> bool:
+        """Write the Pagefind bundle to `bundle` (site/pagefind). Returns True if it came from the cache."""
         try:
-            command = [pagefind_executable(), "--site", str(self.folder), "--output-path", str(bundle),
-                       "--keep-index-url", "--silent"]
-            result = subprocess.run(command, capture_output=True, text=True)
-            if result.returncode != 0:
-                raise BuildError([Problem("pagefind", f"indexing failed (exit {result.returncode}): "
-                                          f"{(result.stderr or result.stdout).strip()[-2000:]}")])
+            if self.cache is None:
+                self._run_pagefind(bundle)
+                return False
+            cached = self.cache / f"pagefind-{self.input_hash()}"
+            hit = (cached / ".complete").exists()
+            if not hit:
+                fresh = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=self.cache))
+                self._run_pagefind(fresh / "bundle")
+                (fresh / ".complete").write_text("")
+                for old in self.cache.glob("pagefind-*"):  # keep one bundle: the newest
+                    shutil.rmtree(old, ignore_errors=True)
+                os.rename(fresh, cached)
+            link_tree(cached / "bundle", bundle)
+            return hit
         finally:
             self.cleanup()
 
+    def _run_pagefind(self, bundle: Path) -> None:
+        command = [pagefind_executable(), "--site", str(self.folder), "--output-path", str(bundle),
+                   "--keep-index-url", "--silent"]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BuildError([Problem("pagefind", f"indexing failed (exit {result.returncode}): "
+                                      f"{(result.stderr or result.stdout).strip()[-2000:]}")])
+
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def link_tree(source: Path, dest: Path) -> None:
+    """Hard-link (or, across file systems, copy) every file of source into dest."""
+    for dirpath, _, files in os.walk(source):
+        target = dest / os.path.relpath(dirpath, source)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            try:
+                os.link(os.path.join(dirpath, name), target / name)
+            except OSError:
+                shutil.copy2(os.path.join(dirpath, name), target / name)
