@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .errors import BuildError, Problem
 from .urls import output_file
+from .write import process_alive
 
 HAN = r"\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_PUNCT = r"\u3000-\u3004\u3008-\u3020\u30fb\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2014\u2026\u00b7"
@@ -63,6 +64,11 @@ class SearchIndexer:
         self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
         self.cache = cache
         self.count = 0
+        if cache is not None:
+            for folder in cache.glob(".pagefind-*"):  # left by a build that was killed while indexing
+                pid = folder.name.split("-")[1]
+                if pid.isdigit() and not process_alive(int(pid)):
+                    shutil.rmtree(folder, ignore_errors=True)
         self.digests: dict[str, str] = {}
 
     def add(self, site_path: str, html: str) -> None:
@@ -89,7 +95,7 @@ class SearchIndexer:
             cached = self.cache / f"pagefind-{self.input_hash()}"
             hit = (cached / ".complete").exists()
             if not hit:
-                fresh = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=self.cache))
+                fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=self.cache))
                 self._run_pagefind(fresh / "bundle")
                 (fresh / ".complete").write_text("")
                 for old in self.cache.glob("pagefind-*"):  # keep one bundle: the newest

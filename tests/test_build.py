@@ -93,7 +93,7 @@ def test_a_failed_build_leaves_the_previous_site_intact(tmp_path):
         build(config)
     after = {p: p.read_bytes() for p in config.output.rglob("*") if p.is_file()}
     assert after == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith((".staging-", ".old-"))] == []
 
 
 def test_a_build_killed_midway_leaves_the_previous_site_intact(tmp_path):
@@ -113,7 +113,8 @@ def test_a_build_killed_midway_leaves_the_previous_site_intact(tmp_path):
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".staging-")], "the build was not killed midway"
     assert run("--content", str(content), "--out", str(out)).returncode == 0
-    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the abandoned staging is gone
+    assert [p for p in tmp_path.iterdir() if p.name.startswith((".staging-", ".old-"))] == []  # abandoned staging gone
+    assert [p for p in (tmp_path / ".newsarchive-cache/out").iterdir() if p.name.startswith(".")] == []
 
 
 def test_the_output_folder_must_not_be_a_folder_of_the_users(tmp_path):
