@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from .errors import BuildError
 from .linkcheck import broken_body_links
 from .model import Site
 from .render import Renderer
-from .search import SearchIndexer
-from .urls import output_file
+from .search import SearchIndexer, script_variants
+from .urls import VARIANTS, output_file
 from .write import Writer
 
 Progress = Callable[[str, int], None]
@@ -91,6 +92,7 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
             raise BuildError(problems)
         sw = renderer.service_worker(version.hexdigest()[:16])
         writer.write_text(sw.path, sw.content)
+        writer.write_text(VARIANTS, json.dumps(script_variants(indexer.chars), ensure_ascii=False, separators=(",", ":")))
         indexer.build(writer.staging / "pagefind")
         progress("index", indexer.count)
         writer.commit()

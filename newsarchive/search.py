@@ -22,11 +22,23 @@ from .urls import output_file
 from .write import process_alive
 
 HAN = r"\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-CJK_PUNCT = r"\u3000-\u3004\u3008-\u3020\u30fb\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2014\u2026\u00b7"
-ASCII_PUNCT = r"!-/:-@\[-`{-~"
-# A word break after each Han character or CJK punctuation mark (punctuation stays attached to the
-# word before it, so it takes no position of its own in a phrase), and before each Han character.
-_HAN_BOUNDARY = re.compile(rf"(?<=[{HAN}{CJK_PUNCT}])(?=[^\s{CJK_PUNCT}{ASCII_PUNCT}])|(?<=[^\s>])(?=[{HAN}])")
+# Characters that are words of their own besides Han: × and ○ stand for withheld characters and zeros
+# in old print (北平××小学, 二○四七), and Pagefind would otherwise drop them.
+SYMBOLS = "×○"
+OPENERS = "“‘「『（(【《〈〔［｛"
+CLOSERS = "，。、；：！？…—·”’」』）)】》〉〕］｝,.;:!?)]}"
+CJK_CLOSERS = "，。、；：！？…—·”’」』）】》〉〕］｝"
+_OPEN = re.escape(OPENERS)
+_CLOSE = re.escape(CLOSERS)
+# A word break after each Han character (unless closing punctuation follows: it stays with the word
+# before), before each Han character (unless opening punctuation precedes: it stays with the word
+# after), and after closing CJK punctuation, so that punctuation never takes a position of its own
+# in a phrase.
+_HAN_BOUNDARY = re.compile(
+    rf"(?<=[{HAN}{SYMBOLS}])(?=[^\s{_CLOSE}<])|(?<=[^\s{_OPEN}>])(?=[{HAN}{SYMBOLS}])"
+    rf"|(?<=[{re.escape(CJK_CLOSERS)}])(?=[^\s{_CLOSE}<])")
+
+
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 _RAW_TEXT = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 
@@ -41,6 +53,27 @@ def index_copy(html: str) -> str:
     html = _RAW_TEXT.sub("", html)
     parts = _TAG_OR_TEXT.split(html)
     return "".join(part if i % 2 else space_han(part) for i, part in enumerate(parts))
+
+
+_HAN_CHAR = re.compile(f"[{HAN}]")
+
+
+def script_variants(chars: set[str]) -> dict[str, dict[str, str]]:
+    """From OpenCC's data: for each character a reader may type, the form the archive uses.
+
+    t2s maps a traditional character to its simplified form and s2t the reverse, each kept only
+    where the archive holds the target, so that 哈爾濱 finds 哈尔滨 (and 哈尔滨 finds 哈爾濱).
+    """
+    import opencc
+    every = "".join(chr(c) for c in range(0x3400, 0x4DC0)) + "".join(chr(c) for c in range(0x4E00, 0xA000))
+    tables = {}
+    for name in ("t2s", "s2t"):
+        converted = opencc.OpenCC(name).convert(every)
+        if len(converted) != len(every):  # a phrase rule changed the length: go character by character
+            converter = opencc.OpenCC(name)
+            converted = "".join(converter.convert(ch) or ch for ch in every)
+        tables[name] = {a: b for a, b in zip(every, converted) if a != b and b in chars}
+    return {name: dict(sorted(table.items())) for name, table in tables.items()}
 
 
 def pagefind_executable() -> str:
@@ -64,16 +97,19 @@ class SearchIndexer:
         self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
         self.cache = cache
         self.count = 0
+        self.digests: dict[str, str] = {}
+        self.chars: set[str] = set()  # every Han character the index holds
         if cache is not None:
             for folder in cache.glob(".pagefind-*"):  # left by a build that was killed while indexing
                 pid = folder.name.split("-")[1]
                 if pid.isdigit() and not process_alive(int(pid)):
                     shutil.rmtree(folder, ignore_errors=True)
-        self.digests: dict[str, str] = {}
 
     def add(self, site_path: str, html: str) -> None:
         rel = output_file(site_path)
-        data = index_copy(html).encode("utf-8")
+        copy = index_copy(html)
+        self.chars.update(_HAN_CHAR.findall(copy))
+        data = copy.encode("utf-8")
         path = self.folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -108,7 +144,7 @@ class SearchIndexer:
 
     def _run_pagefind(self, bundle: Path) -> None:
         command = [pagefind_executable(), "--site", str(self.folder), "--output-path", str(bundle),
-                   "--keep-index-url", "--silent"]
+                   "--keep-index-url", "--include-characters", SYMBOLS, "--silent"]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise BuildError([Problem("pagefind", f"indexing failed (exit {result.returncode}): "

@@ -28,6 +28,7 @@ ROBOTS = "robots.txt"
 MANIFEST = "manifest.webmanifest"
 SERVICE_WORKER = "sw.js"
 HEADLINES = "search/headlines.js"
+VARIANTS = "search/variants.json"
 MAX_SLUG = 60
 
 

@@ -84,34 +84,101 @@ class BodyText(HTMLParser):
         super().__init__()
         self.depth, self.parts = 0, []
 
+    BLOCKS = {"p", "div", "header", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"}
+
     def handle_starttag(self, tag, attrs):
         if self.depth:
             self.depth += 1
+            if tag in self.BLOCKS:
+                self.parts.append("\n")  # find-in-page does not match across blocks either
         elif "data-pagefind-body" in dict(attrs):
             self.depth = 1
 
     def handle_endtag(self, tag):
         if self.depth:
             self.depth -= 1
+            if tag in self.BLOCKS:
+                self.parts.append("\n")
 
     def handle_data(self, data):
         if self.depth:
             self.parts.append(data)
 
 
-def test_search_finds_exactly_the_articles_containing_the_query(page, corpus_site, serve_folder):
+def body_texts(site) -> dict[str, str]:
+    """The text of each page's data-pagefind-body, whitespace collapsed: the ground truth of search."""
     texts = {}
-    for path in html_files(corpus_site):
+    for path in html_files(site):
         parser = BodyText()
         parser.feed(path.read_text(encoding="utf-8"))
         if parser.parts:
-            texts["/" + path.relative_to(corpus_site).as_posix()] = re.sub(r"\s+", "", "".join(parser.parts))
+            text = re.sub(r"[^\S\n]+", " ", "".join(parser.parts))
+            texts["/" + path.relative_to(site).as_posix()] = re.sub(r" ?\n[\n ]*", "\n", text)
+    return texts
+
+
+def query_set(texts: dict[str, str], seed: int = 7) -> list[str]:
+    """Words, names, arbitrary substrings of 1–10 characters and single characters from the archive."""
+    import random
+    rng = random.Random(seed)
+    pages = sorted(texts.values())
+    queries = ["国民党", "解放区", "停战协定", "美国", "毛泽东", "人民日报", "刘白羽", "土地改革", "民", "救济总署", "聊城",
+               "晋冀鲁豫", "新华社", "蒋介石", "黄河", "××", "（１）"]
+    while len(queries) < 160:
+        text = rng.choice(pages)
+        n = rng.randint(1, 10)
+        i = rng.randrange(0, max(1, len(text) - n))
+        q = text[i:i + n].strip()
+        if re.search(r"[\u4e00-\u9fff]", q) and not re.search(r"[¶#\n]", q):
+            queries.append(q)
+    return queries
+
+
+def test_search_finds_what_find_in_page_finds(page, corpus_site, serve_folder):
+    import opencc
+    texts = body_texts(corpus_site)
     assert len(texts) == 159
     page.goto(serve_folder(corpus_site) + "search/index.html")
-    for query in ["国民党", "解放区", "停战协定", "美国", "毛泽东", "人民日报", "刘白羽", "土地改革", "民", "救济总署", "聊城"]:
+    queries = query_set(texts)
+    s2t = opencc.OpenCC("s2t")
+    traditional = [(s2t.convert(q), q) for q in queries[::4] if s2t.convert(q) != q][:30]
+    assert len(traditional) >= 15
+    found_total = relevant_total = hits = 0
+    misses = []
+    for query, meaning in [(q, q) for q in queries] + traditional:
+        expected = {url for url, text in texts.items() if meaning in text}
+        found = set(page.evaluate("q => archiveSearch(q)", query))
+        hits += len(found & expected)
+        found_total += len(found)
+        relevant_total += len(expected)
+        if expected - found:
+            misses.append(query)
+    recall, precision = hits / relevant_total, hits / found_total
+    print(f"{len(queries) + len(traditional)} queries: recall {recall:.4f}, precision {precision:.4f}")
+    assert misses == [] and recall == 1.0, misses
+    assert precision >= 0.99
+
+
+def test_traditional_queries_find_simplified_text_and_the_article_shows_what_was_found(page, sample_site, serve_folder):
+    base = serve_folder(sample_site)
+    page.goto(base + "search/index.html")
+    simplified = page.evaluate("q => archiveSearch(q)", "哈尔滨")
+    assert len(simplified) == 5 and page.evaluate("q => archiveSearch(q)", "哈爾濱") == simplified
+    page.fill("#search-q", "孔明燈")
+    page.press("#search-q", "Enter")
+    assert wait_for_results(page).count() == 1
+    page.locator("#search-results li a").first.click()
+    page.wait_for_load_state()
+    marks = page.locator("[data-pagefind-body] mark.found")
+    assert marks.count() >= 5 and set(marks.all_inner_texts()) == {"孔明灯"}
+
+
+def test_mixed_chinese_and_digit_queries(page, sample_site, serve_folder):
+    page.goto(serve_folder(sample_site) + "search/index.html")
+    texts = body_texts(sample_site)
+    for query in ["2023 年", "423 件", "3.25 万人次", "2 月 1 日", "16.13 亿元"]:
         expected = sorted(url for url, text in texts.items() if query in text)
-        found = sorted(page.evaluate("q => archiveSearch(q)", query))
-        assert found == expected, query
+        assert expected and sorted(page.evaluate("q => archiveSearch(q)", query)) == expected, query
 
 
 def test_reading_from_disk_home_issue_article_topic(page, sample_site):

@@ -10,7 +10,8 @@
 
   var HAN = "\\u2e80-\\u2fdf\\u3005\\u3007\\u3021-\\u3029\\u3038-\\u303b\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
   var CJK = HAN + "\\u3000-\\u303f\\uff00-\\uffef\\u2018-\\u201f\\u2014\\u2026\\u00b7";
-  var HAN_BOUNDARY = new RegExp("(?<=[" + HAN + "])(?=\\S)|(?<=\\S)(?=[" + HAN + "])", "gu");
+  var SYMBOLS = "×○";  // words of their own, as in the index (newsarchive/search.py)
+  var HAN_BOUNDARY = new RegExp("(?<=[" + HAN + SYMBOLS + "])(?=\\S)|(?<=\\S)(?=[" + HAN + SYMBOLS + "])", "gu");
   // a gap Pagefind's excerpt shows beside a Han character or CJK punctuation mark
   var CJK_GAP_AFTER = new RegExp("([" + CJK + "](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "\\p{P}])", "gu");
   var CJK_GAP_BEFORE = new RegExp("([\\p{P}](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "])", "gu");
@@ -22,7 +23,9 @@
   /** 人大常委会 → "人 大 常 委 会": the query as the index holds it. */
   function toPhrase(query) {
     // Punctuation is not indexed as a word, so it only separates the words of the phrase.
-    var spaced = (query || "").replace(/\p{P}/gu, " ").replace(HAN_BOUNDARY, " ").replace(/\s+/g, " ").trim();
+    // (but not a point or dash inside a number or Latin word: 3.25 is one word to the index too)
+    var spaced = (query || "").replace(/(?<![A-Za-z0-9])\p{P}|\p{P}(?![A-Za-z0-9])/gu, " ")
+      .replace(HAN_BOUNDARY, " ").replace(/\s+/g, " ").trim();
     return spaced.indexOf(" ") >= 0 ? '"' + spaced + '"' : spaced;
   }
 
@@ -60,21 +63,101 @@
     return out;
   }
 
+  var variantsLoading = null;
+
+  /** OpenCC's character tables for this archive (search/variants.json): 哈爾濱 → 哈尔滨 and back. */
+  function loadVariants() {
+    if (!variantsLoading) {
+      variantsLoading = fetch(new URL("search/variants.json", root).href)
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; });
+    }
+    return variantsLoading;
+  }
+
+  function convert(text, table) {
+    return Array.from(text).map(function (ch) { return (table && table[ch]) || ch; }).join("");
+  }
+
+  /** The query as typed, and in the other script where that differs. */
+  function queryForms(query, tables) {
+    var forms = [query, convert(query, tables.t2s), convert(query, tables.s2t)];
+    return forms.filter(function (f, i) { return f && forms.indexOf(f) === i; });
+  }
+
+  function largestCounts(list) {
+    var out = null;
+    list.forEach(function (counts) {
+      if (!counts) return;
+      out = out || {};
+      Object.keys(counts).forEach(function (key) {
+        out[key] = out[key] || {};
+        Object.keys(counts[key]).forEach(function (value) {
+          out[key][value] = Math.max(out[key][value] || 0, counts[key][value]);
+        });
+      });
+    });
+    return out;
+  }
+
+  function squash(text) {
+    return (text || "").replace(/\s+/g, "");
+  }
+
+  function hasPunctuation(text) {
+    return /[\p{P}\p{S}]/u.test(text.replace(new RegExp("[" + SYMBOLS + "]", "gu"), ""));
+  }
+
+  /** The index leaves punctuation out, so a query that holds some (“，八”) is checked against
+   *  each page's text, as find-in-page would; the filter counts are counted again from what is kept. */
+  function keepExactMatches(answer) {
+    var wanted = answer.forms.map(squash);
+    return Promise.all(answer.results.map(function (r) {
+      return r.data().then(function (d) { return { result: r, data: d }; });
+    })).then(function (pairs) {
+      var kept = pairs.filter(function (p) {
+        var text = squash(p.data.content);
+        return wanted.some(function (w) { return text.indexOf(w) >= 0; });
+      });
+      var counts = {};
+      kept.forEach(function (p) {
+        p.result.data = function () { return Promise.resolve(p.data); };
+        Object.keys(p.data.filters || {}).forEach(function (key) {
+          counts[key] = counts[key] || {};
+          p.data.filters[key].forEach(function (v) { counts[key][v] = (counts[key][v] || 0) + 1; });
+        });
+      });
+      return { results: kept.map(function (p) { return p.result; }), forms: answer.forms, filters: counts };
+    });
+  }
+
   /** The one search code path, for the page and for window.archiveSearch. */
   function runSearch(query, options) {
     options = options || {};
-    var phrase = toPhrase(query);
+    var text = (query || "").trim();
     var filters = pagefindFilters(options.filters);
-    if (!phrase && !Object.keys(filters).length) {
-      return Promise.resolve({ results: [], filters: null, phrase: "" });
+    if (!toPhrase(text) && !Object.keys(filters).length) {
+      return Promise.resolve({ results: [], filters: null, forms: [] });
     }
-    return loadPagefind().then(function (pagefind) {
-      return pagefind.search(phrase || null, {
-        filters: filters,
-        sort: { date: options.sort === "asc" ? "asc" : "desc" },
+    return Promise.all([loadPagefind(), text ? loadVariants() : {}]).then(function (loaded) {
+      var pagefind = loaded[0];
+      var forms = text ? queryForms(text, loaded[1]) : [];
+      var sort = { date: options.sort === "asc" ? "asc" : "desc" };
+      var searches = (forms.length ? forms : [null]).map(function (form) {
+        return pagefind.search(form === null ? null : toPhrase(form), { filters: filters, sort: sort });
       });
-    }).then(function (search) {
-      return { results: search ? search.results : [], filters: search ? search.filters : null, phrase: phrase };
+      return Promise.all(searches).then(function (found) {
+        // Sorted searches score each page by its place in the sort order, so one ordering holds
+        // across the forms of the query; a page found by two forms is shown once.
+        var byId = new Map();
+        found.forEach(function (s) {
+          (s ? s.results : []).forEach(function (r) { if (!byId.has(r.id)) byId.set(r.id, r); });
+        });
+        var results = Array.from(byId.values()).sort(function (a, b) { return b.score - a.score; });
+        var answer = { results: results, forms: forms,
+                       filters: largestCounts(found.map(function (s) { return s && s.filters; })) };
+        return hasPunctuation(text) ? keepExactMatches(answer) : answer;
+      });
     });
   }
 
@@ -184,7 +267,8 @@
     var li = el("li", "teaser result");
     var h = el("h3", "headline");
     var a = el("a");
-    a.href = data.url;
+    var marks = (current && current.forms || []).map(function (f) { return "hl=" + encodeURIComponent(f); });
+    a.href = data.url + (marks.length ? "?" + marks.join("&") : "");
     if (meta.kicker) a.appendChild(el("span", "kicker", meta.kicker));
     a.appendChild(el("span", "title", meta.title || data.url));
     if (meta.subtitle) a.appendChild(el("span", "subtitle", meta.subtitle));

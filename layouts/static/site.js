@@ -59,6 +59,41 @@
     }
   }
 
+  highlight(new URLSearchParams(location.search).getAll("hl"));
+
+  /** Mark what a search found (?hl=…) in the article text, and bring the first one into view. */
+  function highlight(forms) {
+    var body = document.querySelector("[data-pagefind-body]");
+    forms = forms.filter(Boolean);
+    if (!body || !forms.length) return;
+    var walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    var first = null;
+    nodes.forEach(function (node) {
+      var text = node.nodeValue, hits = [];
+      forms.forEach(function (form) {
+        for (var i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + form.length)) hits.push([i, i + form.length]);
+      });
+      if (!hits.length) return;
+      hits.sort(function (a, b) { return a[0] - b[0]; });
+      var fragment = document.createDocumentFragment(), at = 0;
+      hits.forEach(function (hit) {
+        if (hit[0] < at) return;
+        fragment.appendChild(document.createTextNode(text.slice(at, hit[0])));
+        var mark = document.createElement("mark");
+        mark.className = "found";
+        mark.textContent = text.slice(hit[0], hit[1]);
+        fragment.appendChild(mark);
+        first = first || mark;
+        at = hit[1];
+      });
+      fragment.appendChild(document.createTextNode(text.slice(at)));
+      node.parentNode.replaceChild(fragment, node);
+    });
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+
   var secure = location.protocol === "https:" || location.hostname === "localhost" || location.hostname === "127.0.0.1";
   if ("serviceWorker" in navigator && secure) setUpOffline();
 
