@@ -17,8 +17,8 @@ from .errors import BuildError
 from .linkcheck import broken_body_links
 from .model import Site
 from .render import Renderer
-from .search import SearchIndexer, script_variants
-from .urls import VARIANTS, output_file
+from .search import SearchIndexer, script_variants, shard_keys
+from .urls import SHARDS, VARIANTS, output_file
 from .write import Writer
 
 Progress = Callable[[str, int], None]
@@ -68,6 +68,8 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
     progress("read", len(site.articles))
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
     indexer = SearchIndexer(cache_folder(config))
+    shards = shard_keys(site.articles)
+    dates = {a.source: a.date.isoformat() for a in site.articles}
     version = hashlib.sha256()  # of every file: the service worker's cache version
     try:
         renderer = Renderer(site)
@@ -76,8 +78,8 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
             data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
             writer.write_bytes(page.path, data)
             version.update(page.path.encode() + b"\0" + hashlib.sha256(data).digest())
-            if page.searchable:
-                indexer.add(page.path, page.content)
+            if page.source:
+                indexer.add(page.path, page.content, shards[page.source], dates[page.source])
             pages += 1
             if pages % 1000 == 0:
                 progress("render", pages)
@@ -94,6 +96,7 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
         writer.write_text(sw.path, sw.content)
         writer.write_text(VARIANTS, json.dumps(script_variants(indexer.chars), ensure_ascii=False, separators=(",", ":")))
         indexer.build(writer.staging / "pagefind")
+        writer.write_text(SHARDS, json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":")))
         progress("index", indexer.count)
         writer.commit()
     except BaseException:

@@ -27,11 +27,11 @@ FEED_LENGTH = 50  # newest articles in each Atom feed
 
 @dataclass(frozen=True)
 class RenderedPage:
-    """One output file (HTML, XML, text or binary). `searchable` pages feed the search index."""
+    """One output file (HTML, XML, text or binary)."""
 
     path: str
     content: str | bytes
-    searchable: bool = False
+    source: str = ""  # the article an article page shows: it feeds the search index
 
 
 def make_environment(config: Config) -> jinja2.Environment:
@@ -114,7 +114,7 @@ class Renderer:
         self.env.globals.update(term_for=lambda kind, name: lookup[(kind, name)], term_page=urls.term_path)
 
     def page(self, template: str, path: str, **context) -> RenderedPage:
-        return RenderedPage(path, self.text(template, path, **context), searchable=context.get("searchable", False))
+        return RenderedPage(path, self.text(template, path, **context))
 
     def text(self, template: str, path: str, **context) -> str:
         """Render one template for the file at site path `path`; errors name template and line."""
@@ -134,9 +134,10 @@ class Renderer:
         previous, following = self.site.neighbours[article.source]
         issue = self.site.issue_of[article.source]
         url = urls.absolute_url(self.site.config.base_url, urls.article_path(article))
+        path = urls.article_path(article)
         return [
-            self.page("article.html", urls.article_path(article), article=article, issue=issue,
-                      previous=previous, following=following, searchable=True),
+            RenderedPage(path, self.text("article.html", path, article=article, issue=issue, previous=previous,
+                                         following=following), source=article.source),
             RenderedPage(urls.cite_path(article, "bib"), cite.bibtex(article, issue, url)),
             RenderedPage(urls.cite_path(article, "ris"), cite.ris(article, issue, url)),
         ]

@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import BuildError, Problem
@@ -85,65 +87,98 @@ def pagefind_executable() -> str:
     return str(get_executable())
 
 
+SHARD_LIMIT = 3000  # articles in one index: a year, or a month where a year holds more
+
+
+def shard_keys(articles) -> dict[str, str]:
+    """Article source → its search index: 'YYYY', or 'YYYY-MM' for a year of more than SHARD_LIMIT.
+
+    Shards keep Pagefind's memory bounded and let an edit re-index one period only; a year's
+    boundaries never move when other years change.
+    """
+    per_year = Counter(a.date.year for a in articles)
+    return {a.source: (f"{a.date:%Y-%m}" if per_year[a.date.year] > SHARD_LIMIT else f"{a.date:%Y}") for a in articles}
+
+
 class SearchIndexer:
-    """Collects index copies of searchable pages, then runs Pagefind once over them.
+    """Collects index copies of searchable pages per shard, then runs Pagefind over each shard.
 
     Pagefind writes its filter and metadata indexes in a different order on every run (its issue
-    #638), so its bundle is kept in a cache keyed by a hash of everything it reads: building the
-    same content again reuses the same bundle, byte for byte, and skips the indexing.
+    #638), and indexing is the slowest step, so each shard's bundle is kept in a cache keyed by a
+    hash of everything it reads: a shard whose pages did not change is reused, byte for byte.
     """
 
-    def __init__(self, cache: Path | None = None):
+    def __init__(self, cache: Path | None = None, jobs: int = 2):
         self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
         self.cache = cache
+        self.jobs = max(1, jobs)
         self.count = 0
-        self.digests: dict[str, str] = {}
+        self.digests: dict[str, dict[str, str]] = {}  # shard → index copy → sha256
+        self.dates: dict[str, list[str]] = {}  # shard → first and last date
         self.chars: set[str] = set()  # every Han character the index holds
+        self.reused = 0
         if cache is not None:
             for folder in cache.glob(".pagefind-*"):  # left by a build that was killed while indexing
                 pid = folder.name.split("-")[1]
                 if pid.isdigit() and not process_alive(int(pid)):
                     shutil.rmtree(folder, ignore_errors=True)
 
-    def add(self, site_path: str, html: str) -> None:
+    def add(self, site_path: str, html: str, shard: str, date: str) -> None:
         rel = output_file(site_path)
         copy = index_copy(html)
         self.chars.update(_HAN_CHAR.findall(copy))
         data = copy.encode("utf-8")
-        path = self.folder / rel
+        path = self.folder / shard / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        self.digests[rel] = hashlib.sha256(data).hexdigest()
+        self.digests.setdefault(shard, {})[rel] = hashlib.sha256(data).hexdigest()
+        span = self.dates.setdefault(shard, [date, date])
+        span[0], span[1] = min(span[0], date), max(span[1], date)
         self.count += 1
 
-    def input_hash(self) -> str:
-        digest = hashlib.sha256(pagefind_executable().encode())
-        for rel in sorted(self.digests):
-            digest.update(f"{rel}\0{self.digests[rel]}\n".encode())
+    def input_hash(self, shard: str) -> str:
+        digest = hashlib.sha256(f"{pagefind_executable()}\0{SYMBOLS}\0{shard}\n".encode())
+        for rel, value in sorted(self.digests[shard].items()):
+            digest.update(f"{rel}\0{value}\n".encode())
         return digest.hexdigest()[:20]
 
-    def build(self, bundle: Path) -> bool:
-        """Write the Pagefind bundle to `bundle` (site/pagefind). Returns True if it came from the cache."""
+    def shards(self) -> list[dict]:
+        """The shard list the search page reads (pagefind/shards.json), newest first."""
+        return [{"id": shard, "path": f"{shard}/", "pages": len(self.digests[shard]),
+                 "first": self.dates[shard][0], "last": self.dates[shard][1]}
+                for shard in sorted(self.digests, reverse=True)]
+
+    def build(self, bundle: Path) -> None:
+        """Write one Pagefind bundle per shard under `bundle` (site/pagefind/<shard>/)."""
         try:
-            if self.cache is None:
-                self._run_pagefind(bundle)
-                return False
-            cached = self.cache / f"pagefind-{self.input_hash()}"
-            hit = (cached / ".complete").exists()
-            if not hit:
-                fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=self.cache))
-                self._run_pagefind(fresh / "bundle")
-                (fresh / ".complete").write_text("")
-                for old in self.cache.glob("pagefind-*"):  # keep one bundle: the newest
-                    shutil.rmtree(old, ignore_errors=True)
-                os.rename(fresh, cached)
-            link_tree(cached / "bundle", bundle)
-            return hit
+            with ThreadPoolExecutor(self.jobs) as pool:  # each job is a Pagefind process
+                for _ in pool.map(lambda shard: self._build_shard(shard, bundle / shard), sorted(self.digests)):
+                    pass
+            if self.cache is not None:
+                keep = {f"pagefind-{shard}-{self.input_hash(shard)}" for shard in self.digests}
+                for old in self.cache.glob("pagefind-*"):
+                    if old.name not in keep:
+                        shutil.rmtree(old, ignore_errors=True)
         finally:
             self.cleanup()
 
-    def _run_pagefind(self, bundle: Path) -> None:
-        command = [pagefind_executable(), "--site", str(self.folder), "--output-path", str(bundle),
+    def _build_shard(self, shard: str, dest: Path) -> None:
+        if self.cache is None:
+            self._run_pagefind(self.folder / shard, dest)
+            return
+        cached = self.cache / f"pagefind-{shard}-{self.input_hash(shard)}"
+        if (cached / ".complete").exists():
+            self.reused += 1
+        else:
+            fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=self.cache))
+            self._run_pagefind(self.folder / shard, fresh / "bundle")
+            (fresh / ".complete").write_text("")
+            shutil.rmtree(cached, ignore_errors=True)
+            os.rename(fresh, cached)
+        link_tree(cached / "bundle", dest)
+
+    def _run_pagefind(self, site: Path, bundle: Path) -> None:
+        command = [pagefind_executable(), "--site", str(site), "--output-path", str(bundle),
                    "--keep-index-url", "--include-characters", SYMBOLS, "--silent"]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:

@@ -1,5 +1,6 @@
 """What a reader sees, in Debian chromium: searching, filtering, and reading from disk."""
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -207,3 +208,31 @@ def test_pages_fit_a_360px_phone(browser, sample_site, rel):
     page.goto((sample_site / rel).as_uri())
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.close()
+
+
+def test_results_from_several_index_shards_follow_one_date_order(page, corpus_content, tmp_path, serve_folder):
+    """Two years make two Pagefind shards; results still come newest (or oldest) first."""
+    import shutil
+    from newsarchive.pipeline import build
+    from tests.conftest import ROOT, make_config
+    content = tmp_path / "content"
+    shutil.copytree(corpus_content, content)
+    shutil.copytree(ROOT / "content", content, dirs_exist_ok=True)
+    config = make_config(tmp_path, content)
+    build(config)
+    assert [s["id"] for s in json.loads((config.output / "pagefind/shards.json").read_text())] == ["2024", "1946"]
+    page.goto(serve_folder(config.output) + "search/index.html")
+    newest = page.evaluate("q => archiveSearch(q)", "人民")
+    dates = [re.search(r"/(\d{4}/\d\d/\d\d)/", u).group(1) for u in newest]
+    assert dates == sorted(dates, reverse=True) and dates[0].startswith("2024") and dates[-1].startswith("1946")
+    oldest = page.evaluate("q => archiveSearch(q, {sort: 'asc'})", "人民")
+    assert sorted(oldest) == sorted(newest)
+    asc = [re.search(r"/(\d{4}/\d\d/\d\d)/", u).group(1) for u in oldest]
+    assert asc == sorted(asc)
+    only_2024 = page.evaluate("q => archiveSearch(q, {filters: {year: ['2024']}})", "人民")
+    assert only_2024 == [u for u in newest if "/2024/" in u]
+    page.fill("#search-q", "人民")
+    page.press("#search-q", "Enter")
+    wait_for_results(page)
+    counts = page.inner_text("#search-filters")
+    assert f"2024 ({len(only_2024)})" in counts and f"1946 ({len(newest) - len(only_2024)})" in counts

@@ -18,7 +18,7 @@ def test_the_sample_has_every_kind_of_page(sample_site):
     expected = ["index.html", "archive/index.html", "search/index.html", "404.html", "2024/02/02/index.html",
                 "sections/index.html", "topics/index.html", "reporters/index.html",
                 "sections/shi-zheng/index.html", "topics/kong-ming-deng/index.html", "reporters/li-jia-qi/index.html",
-                ".nojekyll", "static/style.css", "static/search.js", "pagefind/pagefind.js"]
+                ".nojekyll", "static/style.css", "static/search.js", "pagefind/shards.json", "pagefind/2024/pagefind.js"]
     expected += [f"2024/02/02/{slug}/index.html" for slug in ARTICLES]
     missing = [rel for rel in expected if not (sample_site / rel).is_file()]
     assert missing == []
@@ -74,8 +74,10 @@ def test_search_metadata_and_filters_are_on_article_pages(sample_site):
                  'data-pagefind-filter="reporter[content]" content="尹明"', 'data-pagefind-filter="topic[content]" content="人大"',
                  'data-pagefind-sort="date[content]"', 'data-pagefind-meta="title[content]"', "data-pagefind-body"]:
         assert attr in html
-    entry = json.loads(read(sample_site, "pagefind/pagefind-entry.json"))
+    entry = json.loads(read(sample_site, "pagefind/2024/pagefind-entry.json"))
     assert sum(lang["page_count"] for lang in entry["languages"].values()) == 6
+    assert json.loads(read(sample_site, "pagefind/shards.json")) == [
+        {"id": "2024", "path": "2024/", "pages": 6, "first": "2024-02-02", "last": "2024-02-02"}]
 
 
 def test_term_pages_paginate_newest_first(corpus_site):
@@ -121,7 +123,7 @@ def test_two_clean_builds_differ_only_in_pagefinds_filter_and_metadata_indexes(c
         build(config)
         outputs.append(snapshot(config.output))
     differ = {k for k in outputs[0].keys() | outputs[1].keys() if outputs[0].get(k) != outputs[1].get(k)}
-    assert all(k.startswith("pagefind/filter/") or k.endswith(".pf_meta") or k == "pagefind/pagefind-entry.json"
+    assert all(k.startswith("pagefind/") and ("/filter/" in k or k.endswith((".pf_meta", "/pagefind-entry.json")))
                for k in differ), sorted(differ)[:5]
 
 

@@ -36,14 +36,24 @@
       .replace(BLOCK_JOIN, "$1$2\u3000");
   }
 
-  var script = document.currentScript;
   var root = new URL(document.documentElement.dataset.root || "./", location.href);
-  var pagefindUrl = new URL(script.dataset.pagefind, location.href).href;
-  var loading = null;
+  var shardsLoading = null;
 
-  function loadPagefind() {
-    if (!loading) {
-      loading = import(pagefindUrl).then(function (pagefind) {
+  /** The search index comes in shards (a year, or a month of a busy year): pagefind/shards.json. */
+  function loadShards() {
+    if (!shardsLoading) {
+      shardsLoading = fetch(new URL("pagefind/shards.json", root).href)
+        .then(function (r) { if (!r.ok) throw new Error("pagefind/shards.json: " + r.status); return r.json(); })
+        .then(function (list) { return list.map(function (info) { return { info: info, pagefind: null }; }); });
+    }
+    return shardsLoading;
+  }
+
+  /** Each shard is a Pagefind bundle of its own, loaded when first searched. */
+  function openShard(shard) {
+    if (!shard.pagefind) {
+      var url = new URL("pagefind/" + shard.info.path + "pagefind.js", root).href;
+      shard.pagefind = import(url).then(function (pagefind) {
         return pagefind.options({ baseUrl: root.pathname, excerptLength: 40 }).then(function () {
           return pagefind.init();
         }).then(function () {
@@ -51,7 +61,31 @@
         }).then(function () { return pagefind; });
       });
     }
-    return loading;
+    return shard.pagefind;
+  }
+
+  /** The shards a search needs: those whose years a year filter selects, in the order of the sort. */
+  function shardsFor(shards, options) {
+    var years = [].concat((options.filters || {}).year || []);
+    var chosen = !years.length ? shards : shards.filter(function (s) {
+      return years.some(function (y) { return s.info.first.slice(0, 4) <= y && y <= s.info.last.slice(0, 4); });
+    });
+    return options.sort === "asc" ? chosen.slice().reverse() : chosen;
+  }
+
+  function addCounts(list) {
+    var out = null;
+    list.forEach(function (counts) {
+      if (!counts) return;
+      out = out || {};
+      Object.keys(counts).forEach(function (key) {
+        out[key] = out[key] || {};
+        Object.keys(counts[key]).forEach(function (value) {
+          out[key][value] = (out[key][value] || 0) + counts[key][value];
+        });
+      });
+    });
+    return out;
   }
 
   function pagefindFilters(filters) {
@@ -131,7 +165,27 @@
     });
   }
 
-  /** The one search code path, for the page and for window.archiveSearch. */
+  /** One shard: each form of the query, merged; pages with punctuation in the query checked. */
+  function searchShard(pagefind, text, forms, filters, sort) {
+    var searches = (forms.length ? forms : [null]).map(function (form) {
+      return pagefind.search(form === null ? null : toPhrase(form), { filters: filters, sort: sort });
+    });
+    return Promise.all(searches).then(function (found) {
+      // Sorted searches score each page by its place in the sort order, so one ordering holds
+      // across the forms of the query; a page found by two forms is shown once.
+      var byId = new Map();
+      found.forEach(function (s) {
+        (s ? s.results : []).forEach(function (r) { if (!byId.has(r.id)) byId.set(r.id, r); });
+      });
+      var results = Array.from(byId.values()).sort(function (a, b) { return b.score - a.score; });
+      var answer = { results: results, forms: forms,
+                     filters: largestCounts(found.map(function (s) { return s && s.filters; })) };
+      return text && hasPunctuation(text) ? keepExactMatches(answer) : answer;
+    });
+  }
+
+  /** The one search code path, for the page and for window.archiveSearch. Shards cover disjoint
+   *  periods, so their results, each sorted by date, follow one another in the order of the sort. */
   function runSearch(query, options) {
     options = options || {};
     var text = (query || "").trim();
@@ -139,26 +193,26 @@
     if (!toPhrase(text) && !Object.keys(filters).length) {
       return Promise.resolve({ results: [], filters: null, forms: [] });
     }
-    return Promise.all([loadPagefind(), text ? loadVariants() : {}]).then(function (loaded) {
-      var pagefind = loaded[0];
+    var sort = { date: options.sort === "asc" ? "asc" : "desc" };
+    return Promise.all([loadShards(), text ? loadVariants() : {}]).then(function (loaded) {
       var forms = text ? queryForms(text, loaded[1]) : [];
-      var sort = { date: options.sort === "asc" ? "asc" : "desc" };
-      var searches = (forms.length ? forms : [null]).map(function (form) {
-        return pagefind.search(form === null ? null : toPhrase(form), { filters: filters, sort: sort });
-      });
-      return Promise.all(searches).then(function (found) {
-        // Sorted searches score each page by its place in the sort order, so one ordering holds
-        // across the forms of the query; a page found by two forms is shown once.
-        var byId = new Map();
-        found.forEach(function (s) {
-          (s ? s.results : []).forEach(function (r) { if (!byId.has(r.id)) byId.set(r.id, r); });
-        });
-        var results = Array.from(byId.values()).sort(function (a, b) { return b.score - a.score; });
-        var answer = { results: results, forms: forms,
-                       filters: largestCounts(found.map(function (s) { return s && s.filters; })) };
-        return hasPunctuation(text) ? keepExactMatches(answer) : answer;
+      return Promise.all(shardsFor(loaded[0], options).map(function (shard) {
+        return openShard(shard).then(function (pagefind) { return searchShard(pagefind, text, forms, filters, sort); });
+      })).then(function (answers) {
+        return { forms: forms,
+                 results: [].concat.apply([], answers.map(function (a) { return a.results; })),
+                 filters: addCounts(answers.map(function (a) { return a.filters; })) };
       });
     });
+  }
+
+  /** Filter values and counts of the whole archive. */
+  function allFilters() {
+    return loadShards().then(function (shards) {
+      return Promise.all(shards.map(function (shard) {
+        return openShard(shard).then(function (pagefind) { return pagefind.filters(); });
+      }));
+    }).then(addCounts);
   }
 
   /** Resolves to the URLs of every result, in display order. */
@@ -345,7 +399,7 @@
     var hasFilters = FILTERS.some(function (f) { return (state.filters[f[0]] || []).length; });
     if (!state.q.trim() && !hasFilters) {
       status.textContent = "";
-      return loadPagefind().then(function (pagefind) { return pagefind.filters(); })
+      return allFilters()
         .then(function (counts) { if (mine === generation) renderFilters(counts); })
         .catch(showError);
     }
