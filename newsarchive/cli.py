@@ -39,8 +39,10 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser("build", help="build the site (default)", description="Build the site into the output folder. "
-                                "The previous output is replaced only when the whole build succeeded.")
+                                "The previous output is replaced only when the whole build succeeded; when nothing it "
+                                "reads has changed, it is left as it is.")
     add_common(build)
+    build.add_argument("--force", action="store_true", help="build even when nothing seems to have changed")
     check = commands.add_parser("check", help="validate content and templates, write nothing",
                                 description="Read and validate every article, issue file and template; write nothing.")
     add_common(check)
@@ -104,9 +106,12 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve
             serve(lambda: config_from(args), config_path(args), args.port)
         else:
-            stats = pipeline.build(config, pipeline.print_progress)
-            print(f"已生成 {config.output}：{stats.articles} 篇文章，{stats.issues} 期，"
-                  f"{stats.pages} 个页面，{stats.indexed} 篇编入搜索索引，用时 {stats.seconds:.1f} 秒。")
+            stats = pipeline.build(config, pipeline.print_progress, force=args.force)
+            if stats.unchanged:
+                print(f"没有变化：{config.output} 已是最新（{stats.articles} 篇文章），用时 {stats.seconds:.2f} 秒。")
+            else:
+                print(f"已生成 {config.output}：{stats.articles} 篇文章，{stats.issues} 期，"
+                      f"{stats.pages} 个页面，{stats.indexed} 篇编入搜索索引，用时 {stats.seconds:.1f} 秒。")
     except BuildError as exc:
         print(f"构建失败 (build failed): {exc}", file=sys.stderr)
         return 1

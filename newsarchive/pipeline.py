@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,9 +18,9 @@ from .errors import BuildError
 from .linkcheck import broken_body_links
 from .model import Site
 from .render import Renderer
-from .search import SearchIndexer, script_variants, shard_keys
+from .search import SearchIndexer, pagefind_executable, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
-from .write import Writer
+from .write import MARKER, Writer, remove_abandoned
 
 Progress = Callable[[str, int], None]
 
@@ -31,6 +32,7 @@ class BuildStats:
     pages: int
     indexed: int
     seconds: float
+    unchanged: bool = False  # nothing had changed: the output was left as it was
 
 
 def load_site(config: Config) -> Site:
@@ -60,10 +62,47 @@ def static_files(config: Config) -> dict[str, Path]:
     return files
 
 
-def build(config: Config, progress: Progress | None = None) -> BuildStats:
+def source_stamp(config: Config) -> str:
+    """A fingerprint of everything a build reads: settings, content, layouts, the code, Pagefind.
+
+    Made from file names, sizes and modification times only, so that it is quick to take.
+    """
+    digest = hashlib.sha256(repr(sorted(vars(config).items())).encode())
+    code = Path(__file__).resolve().parent
+    for folder in dict.fromkeys([config.content, config.layouts, DEFAULT_LAYOUTS, code]):
+        for dirpath, dirnames, files in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+            for name in sorted(files):
+                st = os.stat(os.path.join(dirpath, name))
+                digest.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    digest.update(str(pagefind_executable()).encode())
+    return digest.hexdigest()
+
+
+def unchanged_since_last_build(config: Config, stamp: str) -> BuildStats | None:
+    """The last build's figures, if nothing it read has changed and its output is still there."""
+    state = cache_folder(config) / "state.json"
+    if not (config.output / MARKER).exists() or not state.exists():
+        return None
+    try:
+        last = json.loads(state.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    if last.get("stamp") != stamp:
+        return None
+    return BuildStats(last["articles"], last["issues"], last["pages"], last["indexed"], 0.0, unchanged=True)
+
+
+def build(config: Config, progress: Progress | None = None, force: bool = False) -> BuildStats:
     """Build the whole site into config.output, replacing it only if everything succeeded."""
     started = time.perf_counter()
     progress = progress or (lambda stage, n: None)
+    remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
+    stamp = source_stamp(config)
+    if not force:
+        last = unchanged_since_last_build(config, stamp)
+        if last is not None:
+            return replace(last, seconds=time.perf_counter() - started)
     site = load_site(config)
     progress("read", len(site.articles))
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
@@ -103,7 +142,11 @@ def build(config: Config, progress: Progress | None = None) -> BuildStats:
         writer.abort()
         indexer.cleanup()
         raise
-    return BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started)
+    stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started)
+    state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
+             "indexed": stats.indexed}
+    (cache_folder(config) / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    return stats
 
 
 def cache_folder(config: Config) -> Path:

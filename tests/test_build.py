@@ -1,6 +1,7 @@
 """Builds as a user runs them: the CLI, its errors, and what a failed build leaves behind."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -103,7 +104,7 @@ def test_a_build_killed_midway_leaves_the_previous_site_intact(tmp_path):
     out = tmp_path / "out"
     assert run("--content", str(content), "--out", str(out)).returncode == 0
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(content), "--out", str(out)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(content), "--out", str(out), "--force"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 20
     while time.time() < deadline and not any(p.name.startswith(".staging-") for p in tmp_path.iterdir()):
@@ -115,6 +116,22 @@ def test_a_build_killed_midway_leaves_the_previous_site_intact(tmp_path):
     assert run("--content", str(content), "--out", str(out)).returncode == 0
     assert [p for p in tmp_path.iterdir() if p.name.startswith((".staging-", ".old-"))] == []  # abandoned staging gone
     assert [p for p in (tmp_path / ".newsarchive-cache/out").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_build_with_nothing_changed_leaves_the_site_alone_and_a_change_rebuilds(tmp_path):
+    content = tmp_path / "content"
+    article = write_article(content / "2024/02/02", "a.md", GOOD)
+    out = tmp_path / "out"
+    assert run("--content", str(content), "--out", str(out)).returncode == 0
+    page = out / "2024/02/02/kmd/index.html"
+    inode = page.stat().st_ino
+    again = run("--content", str(content), "--out", str(out))
+    assert again.returncode == 0 and "没有变化" in again.stdout and page.stat().st_ino == inode
+    article.write_text(GOOD.replace("title: 孔明灯", "title: 天灯"), encoding="utf-8")
+    changed = run("--content", str(content), "--out", str(out))
+    assert "已生成" in changed.stdout and "<h1>天灯</h1>" in page.read_text(encoding="utf-8")
+    shutil.rmtree(out)
+    assert "已生成" in run("--content", str(content), "--out", str(out)).stdout  # a deleted site is rebuilt
 
 
 def test_the_output_folder_must_not_be_a_folder_of_the_users(tmp_path):

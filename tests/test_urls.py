@@ -36,3 +36,14 @@ def test_slugs_are_ascii_pinyin_and_bounded():
 def test_absolute_urls_only_with_a_base_url():
     assert urls.absolute_url("", "2024/") == ""
     assert urls.absolute_url("https://u.github.io/repo/", "2024/02/02/") == "https://u.github.io/repo/2024/02/02/"
+
+
+def test_relative_urls_agree_with_posixpath_relpath():
+    import posixpath
+    from urllib.parse import quote
+    paths = ["", "404.html", "static/style.css", "2024/02/02/", "2024/02/02/a/", "2024/02/03/b/", "topics/x/page/2/",
+             "topics/x/", "search/", "feed.xml", "old/kmd.html", "2020/kmd/", "pagefind/2024/pagefind.js"]
+    for a in paths:
+        for b in paths:
+            expected = posixpath.relpath(urls.output_file(b), posixpath.dirname(urls.output_file(a)) or ".")
+            assert urls.relative_url(a, b) == quote(expected, safe="/%.-_~"), (a, b)
