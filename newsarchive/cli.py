@@ -43,6 +43,7 @@ def make_parser() -> argparse.ArgumentParser:
                                 "reads has changed, it is left as it is.")
     add_common(build)
     build.add_argument("--force", action="store_true", help="build even when nothing seems to have changed")
+    build.add_argument("--jobs", type=int, default=0, help="processes that render pages (default: one per core)")
     check = commands.add_parser("check", help="validate content and templates, write nothing",
                                 description="Read and validate every article, issue file and template; write nothing.")
     add_common(check)
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve
             serve(lambda: config_from(args), config_path(args), args.port)
         else:
-            stats = pipeline.build(config, pipeline.print_progress, force=args.force)
+            stats = pipeline.build(config, pipeline.print_progress, force=args.force, jobs=args.jobs)
             if stats.unchanged:
                 print(f"没有变化：{config.output} 已是最新（{stats.articles} 篇文章），用时 {stats.seconds:.2f} 秒。")
             else:

@@ -27,6 +27,9 @@ class BuildError(Exception):
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.field or ""))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # so that an error raised in a worker process reaches the main one whole
+        return (BuildError, (self.problems,))
+
     def __str__(self) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} found:"

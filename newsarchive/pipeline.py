@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -35,9 +36,9 @@ class BuildStats:
     unchanged: bool = False  # nothing had changed: the output was left as it was
 
 
-def load_site(config: Config) -> Site:
+def load_site(config: Config, jobs: int = 1) -> Site:
     """Read, validate and gather everything; raises BuildError listing every problem."""
-    articles, metas = read_content(config)
+    articles, metas = read_content(config, jobs)
     return collect_site(config, articles, metas)
 
 
@@ -93,7 +94,39 @@ def unchanged_since_last_build(config: Config, stamp: str) -> BuildStats | None:
     return BuildStats(last["articles"], last["issues"], last["pages"], last["indexed"], 0.0, unchanged=True)
 
 
-def build(config: Config, progress: Progress | None = None, force: bool = False) -> BuildStats:
+_JOB: tuple | None = None  # the work of a parallel render, inherited by the worker processes (fork)
+
+
+def render_slice(worker: int) -> dict:
+    """Render every jobs-th task from `worker` on, writing the files; report what was written."""
+    renderer, tasks, writer, indexer, shards, dates, jobs = _JOB
+    written = []
+    for i in range(worker, len(tasks), jobs):
+        for page in tasks[i]():
+            data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
+            writer.write_bytes(page.path, data, register=False)
+            written.append((output_file(page.path), hashlib.sha256(data).digest()))
+            if page.source:
+                indexer.add(page.path, page.content, shards[page.source], dates[page.source])
+    return {"files": written, "index": indexer.take()}
+
+
+def render_in_parallel(renderer, tasks, writer, indexer, shards, dates, jobs: int):
+    """Render in `jobs` processes (forked, so each has the site model already); yields their reports."""
+    global _JOB
+    jobs = max(1, min(jobs, len(tasks)))
+    _JOB = (renderer, tasks, writer, indexer, shards, dates, jobs)
+    try:
+        if jobs == 1:
+            yield render_slice(0)
+            return
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap_unordered(render_slice, range(jobs))
+    finally:
+        _JOB = None
+
+
+def build(config: Config, progress: Progress | None = None, force: bool = False, jobs: int = 0) -> BuildStats:
     """Build the whole site into config.output, replacing it only if everything succeeded."""
     started = time.perf_counter()
     progress = progress or (lambda stage, n: None)
@@ -103,30 +136,29 @@ def build(config: Config, progress: Progress | None = None, force: bool = False)
         last = unchanged_since_last_build(config, stamp)
         if last is not None:
             return replace(last, seconds=time.perf_counter() - started)
-    site = load_site(config)
+    site = load_site(config, jobs or os.cpu_count() or 1)
     progress("read", len(site.articles))
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
     indexer = SearchIndexer(cache_folder(config))
     shards = shard_keys(site.articles)
     dates = {a.source: a.date.isoformat() for a in site.articles}
-    version = hashlib.sha256()  # of every file: the service worker's cache version
+    files: list[tuple[str, bytes]] = []  # (site path, sha256) of every file: the service worker's version
     try:
         renderer = Renderer(site)
-        pages = 0
-        for page in renderer.all_pages():
-            data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
-            writer.write_bytes(page.path, data)
-            version.update(page.path.encode() + b"\0" + hashlib.sha256(data).digest())
-            if page.source:
-                indexer.add(page.path, page.content, shards[page.source], dates[page.source])
-            pages += 1
-            if pages % 1000 == 0:
-                progress("render", pages)
-        progress("render", pages)
+        tasks = renderer.tasks()
+        jobs = jobs or (os.cpu_count() or 1 if len(tasks) >= 200 else 1)  # a small site: not worth a process
+        for result in render_in_parallel(renderer, tasks, writer, indexer, shards, dates, jobs):
+            for path, _ in result["files"]:
+                writer.register(path)
+            files += result["files"]
+            indexer.merge(result["index"])
+            progress("render", len(files))
+        pages = len(files)
         for site_path, file in static_files(config).items():
             data = file.read_bytes()
             writer.write_bytes(site_path, data)
-            version.update(site_path.encode() + b"\0" + hashlib.sha256(data).digest())
+            files.append((site_path, hashlib.sha256(data).digest()))
+        version = hashlib.sha256(b"".join(p.encode() + b"\0" + d for p, d in sorted(files)))
         writer.write_text(".nojekyll", "")
         problems = broken_body_links(site, writer.written)
         if problems:

@@ -7,7 +7,7 @@ import datetime
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -144,35 +144,47 @@ class Renderer:
 
     def all_pages(self) -> Iterator[RenderedPage]:
         """Every file of the site but the service worker, articles first."""
-        site = self.site
+        for task in self.tasks():
+            yield from task()
+
+    def tasks(self) -> list[Callable[[], list[RenderedPage]]]:
+        """The work of rendering, in independent pieces (for several processes), articles first."""
+        site, tasks = self.site, []
         for article in site.articles:
-            yield from self.article(article)
-            for alias in article.aliases:
-                yield self.page("redirect.html", alias, target=article)
+            tasks.append(lambda article=article: self.article(article) + [
+                self.page("redirect.html", alias, target=article) for alias in article.aliases])
         issues = site.issues
         for i, issue in enumerate(issues):
             newer = issues[i - 1] if i else None
             older = issues[i + 1] if i + 1 < len(issues) else None
-            yield self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)
-            yield RenderedPage(urls.epub_path(issue), make_epub(self, issue))
+            tasks.append(lambda issue=issue, newer=newer, older=older: [
+                self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older),
+                RenderedPage(urls.epub_path(issue), make_epub(self, issue))])
         for kind, terms in site.terms.items():
-            yield self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)
+            tasks.append(lambda kind=kind, terms=terms: [self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)])
             for term in terms:
-                for listing in listings(term, site.config.per_page):
-                    yield self.page("term.html", urls.path_of(listing), listing=listing, term=term)
-                if kind != "reporters":
-                    yield self.feed(term.articles, urls.feed_path(term), term=term)
-        yield self.page("home.html", urls.HOME, issue=issues[0] if issues else None)
-        yield self.page("archive.html", urls.ARCHIVE)
-        yield self.page("search.html", urls.SEARCH)
-        yield self.page("saved.html", urls.SAVED)
-        yield self.page("404.html", urls.NOT_FOUND)
-        yield self.feed(site.articles, urls.FEED)
-        yield self.page("manifest.webmanifest", urls.MANIFEST)
-        yield self.page("robots.txt", urls.ROBOTS)
-        if site.config.base_url:  # a sitemap lists absolute URLs only
-            yield self.page("sitemap.xml", urls.SITEMAP, paths=list(self.sitemap_paths()))
-        yield RenderedPage(urls.HEADLINES, headlines_script(site))
+                tasks.append(lambda term=term: self.term_pages(term))
+        tasks.append(lambda: [
+            self.page("home.html", urls.HOME, issue=issues[0] if issues else None),
+            self.page("archive.html", urls.ARCHIVE),
+            self.page("search.html", urls.SEARCH),
+            self.page("saved.html", urls.SAVED),
+            self.page("404.html", urls.NOT_FOUND),
+            self.feed(site.articles, urls.FEED),
+            self.page("manifest.webmanifest", urls.MANIFEST),
+            self.page("robots.txt", urls.ROBOTS),
+            RenderedPage(urls.HEADLINES, headlines_script(site)),
+        ] + ([self.page("sitemap.xml", urls.SITEMAP, paths=list(self.sitemap_paths()))]
+             if site.config.base_url else []))  # a sitemap lists absolute URLs only
+        return tasks
+
+    def term_pages(self, term: Term) -> list[RenderedPage]:
+        """A section's, topic's or reporter's list pages, and (but for reporters) its feed."""
+        pages = [self.page("term.html", urls.path_of(listing), listing=listing, term=term)
+                 for listing in listings(term, self.site.config.per_page)]
+        if term.kind != "reporters":
+            pages.append(self.feed(term.articles, urls.feed_path(term), term=term))
+        return pages
 
     def feed(self, articles: tuple[Article, ...], path: str, term=None) -> RenderedPage:
         newest = articles[:FEED_LENGTH]

@@ -136,6 +136,21 @@ class SearchIndexer:
         span[0], span[1] = min(span[0], date), max(span[1], date)
         self.count += 1
 
+    def take(self) -> dict:
+        """What was added here (in a worker process), to merge into the main process's indexer."""
+        return {"digests": self.digests, "dates": self.dates, "chars": self.chars, "count": self.count}
+
+    def merge(self, part: dict) -> None:
+        if part["digests"] is self.digests:  # rendered in this very process
+            return
+        for shard, digests in part["digests"].items():
+            self.digests.setdefault(shard, {}).update(digests)
+        for shard, (first, last) in part["dates"].items():
+            span = self.dates.setdefault(shard, [first, last])
+            span[0], span[1] = min(span[0], first), max(span[1], last)
+        self.chars |= part["chars"]
+        self.count += part["count"]
+
     def input_hash(self, shard: str) -> str:
         digest = hashlib.sha256(f"{pagefind_executable()}\0{SYMBOLS}\0{shard}\n".encode())
         for rel, value in sorted(self.digests[shard].items()):

@@ -29,22 +29,30 @@ class Writer:
         self.written: set[str] = set()
         self.write_text(MARKER, "This folder is written by newsarchive; a build replaces it whole.\n")
 
-    def target(self, site_path: str) -> Path:
-        """The staging file for a site path; refuse anything that would land outside the site."""
+    def target(self, site_path: str, register: bool = True) -> Path:
+        """The staging file for a site path; refuse anything that would land outside the site.
+
+        A worker process writes with register=False and reports its paths to the main process,
+        which registers them (and so still refuses a path written twice).
+        """
         rel = output_file(site_path)
         pure = PurePosixPath(rel)
         if "\x00" in rel or pure.is_absolute() or ".." in pure.parts or rel.startswith("/"):
             raise BuildError([Problem(rel, "refusing to write outside the site folder")])
+        if register:
+            self.register(rel)
+        return self.staging / rel
+
+    def register(self, rel: str) -> None:
         if rel in self.written:
             raise BuildError([Problem(rel, "two pages would be written to the same file")])
         self.written.add(rel)
-        return self.staging / rel
 
     def write_text(self, site_path: str, text: str) -> None:
         self.write_bytes(site_path, text.encode("utf-8"))
 
-    def write_bytes(self, site_path: str, data: bytes) -> None:
-        path = self.target(site_path)
+    def write_bytes(self, site_path: str, data: bytes, register: bool = True) -> None:
+        path = self.target(site_path, register)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 

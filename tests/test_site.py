@@ -127,6 +127,19 @@ def test_two_clean_builds_differ_only_in_pagefinds_filter_and_metadata_indexes(c
                for k in differ), sorted(differ)[:5]
 
 
+def test_rendering_in_two_processes_gives_the_same_site_as_in_one(corpus_content, tmp_path):
+    from tests.conftest import make_config
+    from newsarchive.pipeline import build
+    outputs = []
+    for jobs in (1, 2):
+        config = make_config(tmp_path / str(jobs), corpus_content)
+        build(config, jobs=jobs)
+        outputs.append(snapshot(config.output))
+    differ = {k for k in outputs[0].keys() | outputs[1].keys() if outputs[0].get(k) != outputs[1].get(k)}
+    assert all(k.startswith("pagefind/") and ("/filter/" in k or k.endswith((".pf_meta", "/pagefind-entry.json")))
+               for k in differ), sorted(differ)[:5]
+
+
 def test_the_link_checker_catches_each_kind_of_bad_link(tmp_path):
     (tmp_path / "folder").mkdir()
     (tmp_path / "index.html").write_text(
