@@ -178,7 +178,7 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
         page=check.number(data, "page", 1), order=check.number(data, "order", 0),
         reporters=check.names(data, "reporter"), topics=check.names(data, "topics"),
         aliases=tuple(normalize_alias(a) for a in aliases),
-        extra=MappingProxyType({k: v for k, v in data.items() if k not in KNOWN}),
+        extra={k: v for k, v in data.items() if k not in KNOWN},  # a dict: articles travel between processes
     )
     if check.problems:
         raise BuildError(check.problems)
@@ -275,6 +275,7 @@ def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article
 
 
 _PARSE_JOB: tuple | None = None
+PARALLEL_MIN = 500  # files per process below which one process is quicker
 
 
 def _parse_slice(worker: int) -> tuple[list[Article], list[Problem]]:
@@ -286,7 +287,7 @@ def read_content(config: Config, jobs: int = 1) -> tuple[list[Article], list[Iss
     """Read and validate every file under config.content (in `jobs` processes); report all problems at once."""
     global _PARSE_JOB
     article_paths, issue_paths = find_sources(config.content)
-    jobs = max(1, min(jobs, len(article_paths) // 500))  # fewer files are quicker in this process
+    jobs = max(1, min(jobs, len(article_paths) // PARALLEL_MIN))  # fewer files are quicker in this process
     if jobs == 1:
         articles, problems = parse_article_files(article_paths, config)
     else:

@@ -132,3 +132,15 @@ def test_errors_of_every_file_are_reported_at_once(tmp_path: Path):
         read_content(Config(content=tmp_path / "content"))
     assert [(Path(p.path).name, p.field) for p in info.value.problems] == [("a.md", "date"), ("b.md", "title"), ("c.md", None)]
     assert "expected UTF-8" in info.value.problems[2].message
+
+
+def test_parsing_in_two_processes_gives_the_same_articles(corpus_content, monkeypatch):
+    import newsarchive.articles as articles
+    config = Config(content=corpus_content)
+    one, _ = read_content(config, jobs=1)
+    monkeypatch.setattr(articles, "PARALLEL_MIN", 10)
+    two, _ = read_content(config, jobs=2)
+    key = lambda a: a.source  # noqa: E731
+    assert [(a.source, a.body_html, a.extra) for a in sorted(one, key=key)] == \
+        [(a.source, a.body_html, a.extra) for a in sorted(two, key=key)]
+    assert len(one) == 159

@@ -1,0 +1,90 @@
+"""What a reader downloads to search, and what the index costs to build.
+
+    python bench/search_bytes.py N [N ...] [--keep DIR]
+
+For each archive size N (generated from the 1946 corpus, as bench/scale.py does), builds the site
+and prints: the search index's size on disk and its shard count, the build's indexing time and
+peak memory (from a build that re-indexes everything), then, in Debian chromium, for 20 typical
+queries: bytes transferred by the first query of a fresh visit (Pagefind's start-up included)
+and by a following query. Target (issue 4): first query ≤ 300 KB at 100k articles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.corpus import write_archive  # noqa: E402
+from bench.scale import run, size_of  # noqa: E402
+
+QUERIES = ["国民党", "解放区", "停战", "美国", "毛泽东", "人民日报", "刘白羽", "土地", "民主", "黄河", "新华社", "蒋介石",
+           "救济", "晋冀鲁豫", "内战", "和平", "生产", "妇女", "东北", "延安"]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def measure(site: Path) -> tuple[list[int], list[int]]:
+    from playwright.sync_api import sync_playwright
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    first, following = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        for query in QUERIES:
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(base + "search/index.html")
+            page.wait_for_load_state("networkidle")
+            sizes = []
+            page.on("response", lambda r: sizes.append(len(r.body())) if r.ok and "/pagefind/" in r.url else None)
+            page.evaluate("q => archiveSearch(q)", query)
+            page.wait_for_load_state("networkidle")
+            first.append(sum(sizes))
+            sizes.clear()
+            page.evaluate("q => archiveSearch(q)", "中国")
+            page.wait_for_load_state("networkidle")
+            following.append(sum(sizes))
+            context.close()
+        browser.close()
+    server.shutdown()
+    return first, following
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", type=int, nargs="+")
+    parser.add_argument("--keep", type=Path, help="work in DIR/N and keep it")
+    args = parser.parse_args()
+    print(f"{'articles':>9} {'index MB':>9} {'shards':>7} {'build s':>8} {'peak MB':>8} "
+          f"{'1st query KB (median/max)':>26} {'next query KB (median)':>23}")
+    for n in args.sizes:
+        work = (args.keep / str(n)) if args.keep else Path(tempfile.mkdtemp(prefix=f"search-bytes-{n}-"))
+        content, out = work / "content", work / "site"
+        if not content.exists():
+            write_archive(content, n)
+        seconds, rss = run([sys.executable, str(ROOT / "build.py"), "build", "--force", "--content", str(content),
+                            "--out", str(out)])
+        index_mb, _ = size_of(out / "pagefind")
+        shards = len([d for d in (out / "pagefind").iterdir() if d.is_dir()])
+        first, following = measure(out)
+        print(f"{n:>9} {index_mb:>9.1f} {shards:>7} {seconds:>8.1f} {rss:>8.0f} "
+              f"{statistics.median(first) / 1024:>17.0f} / {max(first) / 1024:<6.0f} {statistics.median(following) / 1024:>23.0f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
