@@ -73,7 +73,9 @@
     return options.sort === "asc" ? chosen.slice().reverse() : chosen;
   }
 
-  function addCounts(list) {
+  /** Filter counts of several searches, combined value by value: summed (disjoint shards) or the
+   *  largest (forms of one query, which find mostly the same pages). */
+  function combineCounts(list, combine) {
     var out = null;
     list.forEach(function (counts) {
       if (!counts) return;
@@ -81,12 +83,15 @@
       Object.keys(counts).forEach(function (key) {
         out[key] = out[key] || {};
         Object.keys(counts[key]).forEach(function (value) {
-          out[key][value] = (out[key][value] || 0) + counts[key][value];
+          out[key][value] = value in out[key] ? combine(out[key][value], counts[key][value]) : counts[key][value];
         });
       });
     });
     return out;
   }
+
+  function sum(a, b) { return a + b; }
+
 
   function pagefindFilters(filters) {
     var out = {};
@@ -119,20 +124,7 @@
     return forms.filter(function (f, i) { return f && forms.indexOf(f) === i; });
   }
 
-  function largestCounts(list) {
-    var out = null;
-    list.forEach(function (counts) {
-      if (!counts) return;
-      out = out || {};
-      Object.keys(counts).forEach(function (key) {
-        out[key] = out[key] || {};
-        Object.keys(counts[key]).forEach(function (value) {
-          out[key][value] = Math.max(out[key][value] || 0, counts[key][value]);
-        });
-      });
-    });
-    return out;
-  }
+
 
   function squash(text) {
     return (text || "").replace(/\s+/g, "");
@@ -179,7 +171,7 @@
       });
       var results = Array.from(byId.values()).sort(function (a, b) { return b.score - a.score; });
       var answer = { results: results, forms: forms,
-                     filters: largestCounts(found.map(function (s) { return s && s.filters; })) };
+                     filters: combineCounts(found.map(function (s) { return s && s.filters; }), Math.max) };
       return text && hasPunctuation(text) ? keepExactMatches(answer) : answer;
     });
   }
@@ -201,7 +193,7 @@
       })).then(function (answers) {
         return { forms: forms,
                  results: [].concat.apply([], answers.map(function (a) { return a.results; })),
-                 filters: addCounts(answers.map(function (a) { return a.filters; })) };
+                 filters: combineCounts(answers.map(function (a) { return a.filters; }), sum) };
       });
     });
   }
@@ -212,7 +204,7 @@
       return Promise.all(shards.map(function (shard) {
         return openShard(shard).then(function (pagefind) { return pagefind.filters(); });
       }));
-    }).then(addCounts);
+    }).then(function (list) { return combineCounts(list, sum); });
   }
 
   /** Resolves to the URLs of every result, in display order. */
