@@ -174,6 +174,7 @@ class Renderer:
             self.page("manifest.webmanifest", urls.MANIFEST),
             self.page("robots.txt", urls.ROBOTS),
             RenderedPage(urls.HEADLINES, headlines_script(site)),
+            RenderedPage(urls.FILTERS, filter_counts(site)),
         ] + ([self.page("sitemap.xml", urls.SITEMAP, paths=list(self.sitemap_paths()))]
              if site.config.base_url else []))  # a sitemap lists absolute URLs only
         return tasks
@@ -204,6 +205,19 @@ class Renderer:
     def service_worker(self, version: str) -> RenderedPage:
         """sw.js, rendered last: its version is a hash of every other file of the build."""
         return self.page("sw.js", urls.SERVICE_WORKER, version=version)
+
+
+def filter_counts(site: Site) -> str:
+    """search/filters.json: each search filter's values and their article counts, as Pagefind
+    would report them, for the search page to show before any index is loaded."""
+    counts: dict[str, dict[str, int]] = {"section": {}, "year": {}, "reporter": {}, "topic": {}}
+    for a in site.articles:
+        for key, values in (("section", [a.section]), ("year", [str(a.date.year)]),
+                            ("reporter", a.reporters), ("topic", a.topics)):
+            for value in values:
+                counts[key][value] = counts[key].get(value, 0) + 1
+    return json.dumps({k: dict(sorted(v.items())) for k, v in counts.items() if v}, ensure_ascii=False,
+                      separators=(",", ":"))
 
 
 def headlines_script(site: Site) -> str:

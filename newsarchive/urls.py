@@ -29,6 +29,7 @@ MANIFEST = "manifest.webmanifest"
 SERVICE_WORKER = "sw.js"
 HEADLINES = "search/headlines.js"
 VARIANTS = "search/variants.json"
+FILTERS = "search/filters.json"
 SHARDS = "pagefind/shards.json"
 MAX_SLUG = 60
 

@@ -236,3 +236,36 @@ def test_results_from_several_index_shards_follow_one_date_order(page, corpus_co
     wait_for_results(page)
     counts = page.inner_text("#search-filters")
     assert f"2024 ({len(only_2024)})" in counts and f"1946 ({len(newest) - len(only_2024)})" in counts
+
+
+def test_the_first_page_of_results_loads_only_the_shards_it_needs(page, corpus_content, tmp_path, serve_folder):
+    """A reader's first query loads the newest shard; older ones load when 显示更多 reaches them."""
+    import shutil
+    from newsarchive.pipeline import build
+    from tests.conftest import make_config
+    content = tmp_path / "content"
+    shutil.copytree(corpus_content / "1946", content / "1946")
+    for md in (corpus_content / "1946").rglob("*"):  # the same issues a year later: a second shard
+        target = content / "1947" / md.relative_to(corpus_content / "1946")
+        if md.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(md.read_text(encoding="utf-8").replace("date: 1946-", "date: 1947-"), encoding="utf-8")
+    config = make_config(tmp_path, content)
+    build(config)
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(serve_folder(config.output) + "search/index.html?q=" + quote("国民党"))
+    wait_for_results(page)
+    assert page.locator("#search-results li").count() == 20
+    assert "以上" in page.inner_text("#search-status")
+    assert any("/pagefind/1947/" in u for u in requested) and not any("/pagefind/1946/" in u for u in requested)
+    total = len(page.evaluate("q => archiveSearch(q)", "国民党"))
+    while page.locator("#search-more").is_visible():
+        page.click("#search-more")
+        page.wait_for_timeout(100)
+    assert page.locator("#search-results li").count() == total
+    assert any("/pagefind/1946/" in u for u in requested)
+    dates = page.locator("#search-results time").evaluate_all("ts => ts.map(t => t.dateTime)")
+    assert dates == sorted(dates, reverse=True) and dates[0].startswith("1947") and dates[-1].startswith("1946")

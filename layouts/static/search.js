@@ -177,40 +177,54 @@
   }
 
   /** The one search code path, for the page and for window.archiveSearch. Shards cover disjoint
-   *  periods, so their results, each sorted by date, follow one another in the order of the sort. */
+   *  periods, so their results, each sorted by date, follow one another in the order of the sort;
+   *  they are searched one after another, and only as far as the results wanted: a reader's first
+   *  page of results loads the newest shard (or the few it takes), not the whole archive. */
   function runSearch(query, options) {
     options = options || {};
     var text = (query || "").trim();
     var filters = pagefindFilters(options.filters);
-    if (!toPhrase(text) && !Object.keys(filters).length) {
-      return Promise.resolve({ results: [], filters: null, forms: [] });
-    }
+    var search = { results: [], filters: null, forms: [], complete: true, searchedTo: null,
+                   more: function () { return Promise.resolve(search); } };
+    if (!toPhrase(text) && !Object.keys(filters).length) return Promise.resolve(search);
     var sort = { date: options.sort === "asc" ? "asc" : "desc" };
     return Promise.all([loadShards(), text ? loadVariants() : {}]).then(function (loaded) {
-      var forms = text ? queryForms(text, loaded[1]) : [];
-      return Promise.all(shardsFor(loaded[0], options).map(function (shard) {
-        return openShard(shard).then(function (pagefind) { return searchShard(pagefind, text, forms, filters, sort); });
-      })).then(function (answers) {
-        return { forms: forms,
-                 results: [].concat.apply([], answers.map(function (a) { return a.results; })),
-                 filters: combineCounts(answers.map(function (a) { return a.filters; }), sum) };
-      });
+      var queue = shardsFor(loaded[0], options).slice();  // a copy: shifted as shards are searched
+      var running = null;
+      search.forms = text ? queryForms(text, loaded[1]) : [];
+      search.complete = !queue.length;
+      /** Search the next shards until `wanted` results are in hand (or none is left). */
+      search.more = function (wanted) {
+        if (running) return running.then(function () { return search.more(wanted); });
+        if (search.complete || search.results.length >= wanted) return Promise.resolve(search);
+        var shard = queue.shift();
+        running = openShard(shard).then(function (pagefind) {
+          return searchShard(pagefind, text, search.forms, filters, sort);
+        }).then(function (answer) {
+          search.results = search.results.concat(answer.results);
+          search.filters = combineCounts([search.filters, answer.filters], sum);
+          search.searchedTo = shard.info;
+          search.complete = !queue.length;
+          running = null;
+          return search.more(wanted);
+        });
+        return running;
+      };
+      return search;
     });
   }
 
-  /** Filter values and counts of the whole archive. */
+  /** Filter values and counts of the whole archive, written by the build (no index is loaded). */
   function allFilters() {
-    return loadShards().then(function (shards) {
-      return Promise.all(shards.map(function (shard) {
-        return openShard(shard).then(function (pagefind) { return pagefind.filters(); });
-      }));
-    }).then(function (list) { return combineCounts(list, sum); });
+    return fetch(new URL("search/filters.json", root).href).then(function (r) { return r.ok ? r.json() : null; });
   }
 
   /** Resolves to the URLs of every result, in display order. */
   window.archiveSearch = function (query, options) {
-    return runSearch(query, options).then(function (found) {
-      return Promise.all(found.results.map(function (r) { return r.data(); }));
+    return runSearch(query, options).then(function (search) {
+      return search.more(Infinity);
+    }).then(function (search) {
+      return Promise.all(search.results.map(function (r) { return r.data(); }));
     }).then(function (data) {
       return data.map(function (d) { return d.url; });
     });
@@ -337,13 +351,18 @@
   }
 
   function showMore() {
-    var batch = current.results.slice(shown, shown + PAGE_SIZE);
     var mine = generation;
-    return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
-      if (mine !== generation) return;
-      items.forEach(function (d) { list.appendChild(renderResult(d)); });
-      shown += batch.length;
-      more.hidden = shown >= current.results.length;
+    var search = current;
+    return search.more(shown + PAGE_SIZE + 1).then(function () {
+      var batch = search.results.slice(shown, shown + PAGE_SIZE);
+      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
+        if (mine !== generation) return;
+        items.forEach(function (d) { list.appendChild(renderResult(d)); });
+        shown += batch.length;
+        more.hidden = search.complete && shown >= search.results.length;
+        renderFilters(search.filters);
+        status.textContent = summary(search);
+      });
     });
   }
 
@@ -396,20 +415,22 @@
         .catch(showError);
     }
     status.textContent = "正在搜索……";
-    return runSearch(state.q, { filters: state.filters, sort: state.sort }).then(function (found) {
+    return runSearch(state.q, { filters: state.filters, sort: state.sort }).then(function (search) {
       if (mine !== generation) return;
-      current = found;
-      renderFilters(found.filters);
-      return showMore().then(function () {
-        if (mine === generation) status.textContent = summary(found.results.length);
-      });
+      current = search;
+      return showMore();
     }).catch(showError);
   }
 
-  function summary(n) {
-    var q = state.q.trim();
-    if (!q) return n ? "符合所选条件的文章共 " + n + " 篇" : "没有符合所选条件的文章";
-    return n ? "找到 " + n + " 篇包含“" + q + "”的文章" : "没有找到包含“" + q + "”的文章";
+  function summary(search) {
+    var q = state.q.trim(), n = search.results.length;
+    var what = q ? "包含“" + q + "”的文章" : "符合所选条件的文章";
+    if (!search.complete) {
+      var to = search.searchedTo[state.sort === "asc" ? "last" : "first"];
+      return "找到 " + n + " 篇以上" + what + "（已查到 " + cnDate(to) + "；“显示更多”继续查找更" +
+             (state.sort === "asc" ? "晚" : "早") + "的文章）";
+    }
+    return n ? "找到 " + n + " 篇" + what : "没有找到" + what;
   }
 
   function showError(error) {
