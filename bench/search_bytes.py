@@ -36,6 +36,15 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def record(response, sizes: list[int]) -> None:
+    """Count a search file's bytes (a response still arriving as the page closes is left out)."""
+    if response.ok and "/pagefind/" in response.url:
+        try:
+            sizes.append(len(response.body()))
+        except Exception:  # noqa: BLE001 - the page went away first
+            pass
+
+
 def measure(site: Path) -> tuple[list[int], list[int]]:
     from playwright.sync_api import sync_playwright
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
@@ -49,7 +58,7 @@ def measure(site: Path) -> tuple[list[int], list[int]]:
             context = browser.new_context()
             page = context.new_page()
             sizes: list[int] = []
-            page.on("response", lambda r: sizes.append(len(r.body())) if r.ok and "/pagefind/" in r.url else None)
+            page.on("response", lambda r, sizes=sizes: record(r, sizes))
             # the first query of a fresh visit, as a reader runs it: the page shows the first 20 results
             page.goto(base + "search/index.html?q=" + query)
             page.wait_for_function(done)

@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"没有变化：{config.output} 已是最新（{stats.articles} 篇文章），用时 {stats.seconds:.2f} 秒。")
             else:
                 print(f"已生成 {config.output}：{stats.articles} 篇文章，{stats.issues} 期，"
-                      f"{stats.pages} 个页面，{stats.indexed} 篇编入搜索索引，用时 {stats.seconds:.1f} 秒。")
+                      f"{stats.pages} 个页面，{stats.indexed} 篇编入搜索索引（{stats.shards} 个分卷，"
+                      f"{stats.shards_reused} 个未变沿用），用时 {stats.seconds:.1f} 秒。")
     except BuildError as exc:
         print(f"构建失败 (build failed): {exc}", file=sys.stderr)
         return 1

@@ -34,6 +34,8 @@ class BuildStats:
     indexed: int
     seconds: float
     unchanged: bool = False  # nothing had changed: the output was left as it was
+    shards: int = 0  # search index shards
+    shards_reused: int = 0  # of which unchanged, taken from the cache
 
 
 def load_site(config: Config, jobs: int = 1) -> Site:
@@ -146,7 +148,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     try:
         renderer = Renderer(site)
         tasks = renderer.tasks()
-        jobs = jobs or (os.cpu_count() or 1 if len(tasks) >= 200 else 1)  # a small site: not worth a process
+        jobs = jobs or ((os.cpu_count() or 1) if len(tasks) >= 200 else 1)  # a small site: not worth a process
         for result in render_in_parallel(renderer, tasks, writer, indexer, shards, dates, jobs):
             for path, _ in result["files"]:
                 writer.register(path)
@@ -174,7 +176,8 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
         writer.abort()
         indexer.cleanup()
         raise
-    stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started)
+    stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
+                       shards=len(indexer.digests), shards_reused=indexer.reused)
     state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
              "indexed": stats.indexed}
     (cache_folder(config) / "state.json").write_text(json.dumps(state), encoding="utf-8")

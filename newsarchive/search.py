@@ -108,7 +108,7 @@ class SearchIndexer:
     hash of everything it reads: a shard whose pages did not change is reused, byte for byte.
     """
 
-    def __init__(self, cache: Path | None = None, jobs: int = 2):
+    def __init__(self, cache: Path | None = None, jobs: int = 2):  # jobs: Pagefind runs at once
         self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
         self.cache = cache
         self.jobs = max(1, jobs)
