@@ -81,16 +81,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--keep", type=Path, help="work in DIR/N and keep it")
+    parser.add_argument("--no-build", action="store_true", help="measure the site already built in DIR/N/site")
     args = parser.parse_args()
     print(f"{'articles':>9} {'index MB':>9} {'shards':>7} {'build s':>8} {'peak MB':>8} "
           f"{'1st query KB (median/max)':>26} {'next query KB (median)':>23}")
     for n in args.sizes:
         work = (args.keep / str(n)) if args.keep else Path(tempfile.mkdtemp(prefix=f"search-bytes-{n}-"))
         content, out = work / "content", work / "site"
-        if not content.exists():
+        if not content.exists() and not args.no_build:
             write_archive(content, n)
-        seconds, rss = run([sys.executable, str(ROOT / "build.py"), "build", "--force", "--content", str(content),
-                            "--out", str(out)])
+        if args.no_build:
+            seconds, rss = float("nan"), float("nan")
+        else:
+            seconds, rss = run([sys.executable, str(ROOT / "build.py"), "build", "--force", "--content", str(content),
+                                "--out", str(out)])
         index_mb, _ = size_of(out / "pagefind")
         shards = len([d for d in (out / "pagefind").iterdir() if d.is_dir()])
         first, following = measure(out)

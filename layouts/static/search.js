@@ -360,14 +360,15 @@
         items.forEach(function (d) { list.appendChild(renderResult(d)); });
         shown += batch.length;
         more.hidden = search.complete && shown >= search.results.length;
-        renderFilters(search.filters);
+        renderFilters(search.filters, !search.complete);
         status.textContent = summary(search);
       });
     });
   }
 
-  function renderFilters(counts) {
+  function renderFilters(counts, partial) {
     filterBox.textContent = "";
+    if (partial) filterBox.appendChild(el("p", "count", "计数只含已查到的文章"));
     FILTERS.forEach(function (f) {
       var key = f[0];
       var values = counts && counts[key] ? counts[key] : {};
