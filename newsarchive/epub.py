@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -17,18 +16,11 @@ if TYPE_CHECKING:
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry times: the same bytes on every build
 
 
-def issue_identifier(renderer: Renderer, issue: Issue) -> str:
-    """A permanent identifier: the issue's URL, or a UUID derived from its path."""
-    path = urls.issue_path(issue.date)
-    return urls.absolute_url(renderer.site.config.base_url, path) or \
-        f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'newsarchive:' + path)}"
-
-
 def make_epub(renderer: Renderer, issue: Issue) -> bytes:
     """The EPUB of one issue, rendered with the layouts in layouts/epub/."""
     path = urls.epub_path(issue)
     chapters = [(f"a{n:03d}.xhtml", article) for n, article in enumerate(issue.articles, 1)]
-    context = dict(issue=issue, chapters=chapters, identifier=issue_identifier(renderer, issue))
+    context = dict(issue=issue, chapters=chapters, identifier=urls.stable_id(renderer.site.config.base_url, urls.issue_path(issue.date)))
     files = [
         ("META-INF/container.xml", renderer.text("epub/container.xml", path)),
         ("OEBPS/package.opf", renderer.text("epub/package.opf", path, **context)),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import datetime
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -71,9 +70,7 @@ def _link_url(context, target: object) -> str:
 
 @jinja2.pass_context
 def _stable_id(context, target: object) -> str:
-    """A permanent id for feed entries: the absolute URL, or a UUID derived from the path."""
-    path = urls.path_of(target)
-    return urls.absolute_url(context["config"].base_url, path) or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'newsarchive:' + path)}"
+    return urls.stable_id(context["config"].base_url, urls.path_of(target))
 
 
 @jinja2.pass_context

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import posixpath
 import re
+import uuid
 from urllib.parse import quote
 
 from pypinyin import Style, lazy_pinyin
@@ -116,6 +117,11 @@ def root_url(from_path: str) -> str:
 def absolute_url(base_url: str, path: str) -> str:
     """The absolute URL of a site path (canonical links, feeds); '' when base_url is unset."""
     return base_url + quote(path, safe="/%.-_~") if base_url else ""
+
+
+def stable_id(base_url: str, path: str) -> str:
+    """A permanent identifier (feed entries, EPUB): the absolute URL, or a UUID derived from the path."""
+    return absolute_url(base_url, path) or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'newsarchive:' + path)}"
 
 
 def slugify(text: str, limit: int = MAX_SLUG) -> str:
