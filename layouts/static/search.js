@@ -353,6 +353,7 @@
   function showMore() {
     var mine = generation;
     var search = current;
+    more.disabled = true;  // one batch at a time
     return search.more(shown + PAGE_SIZE + 1).then(function () {
       var batch = search.results.slice(shown, shown + PAGE_SIZE);
       return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
@@ -360,6 +361,7 @@
         items.forEach(function (d) { list.appendChild(renderResult(d)); });
         shown += batch.length;
         more.hidden = search.complete && shown >= search.results.length;
+        more.disabled = false;
         renderFilters(search.filters, !search.complete);
         status.textContent = summary(search);
       });
