@@ -45,7 +45,7 @@ def record(response, sizes: list[int]) -> None:
             pass
 
 
-def measure(site: Path) -> tuple[list[int], list[int]]:
+def measure(site: Path, verbose: bool = False) -> tuple[list[int], list[int]]:
     from playwright.sync_api import sync_playwright
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -71,6 +71,8 @@ def measure(site: Path) -> tuple[list[int], list[int]]:
             page.wait_for_function(done, timeout=300_000)
             page.wait_for_load_state("networkidle")
             following.append(sum(sizes))
+            if verbose:
+                print(f"    {query}: first {first[-1] / 1024:.0f} KB, next {following[-1] / 1024:.0f} KB", flush=True)
             context.close()
         browser.close()
     server.shutdown()
@@ -82,6 +84,7 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--keep", type=Path, help="work in DIR/N and keep it")
     parser.add_argument("--no-build", action="store_true", help="measure the site already built in DIR/N/site")
+    parser.add_argument("--verbose", action="store_true", help="print each query's figures")
     args = parser.parse_args()
     print(f"{'articles':>9} {'index MB':>9} {'shards':>7} {'build s':>8} {'peak MB':>8} "
           f"{'1st query KB (median/max)':>26} {'next query KB (median)':>23}")
@@ -97,7 +100,7 @@ def main() -> None:
                                 "--out", str(out)])
         index_mb, _ = size_of(out / "pagefind")
         shards = len([d for d in (out / "pagefind").iterdir() if d.is_dir()])
-        first, following = measure(out)
+        first, following = measure(out, args.verbose)
         print(f"{n:>9} {index_mb:>9.1f} {shards:>7} {seconds:>8.1f} {rss:>8.0f} "
               f"{statistics.median(first) / 1024:>17.0f} / {max(first) / 1024:<6.0f} {statistics.median(following) / 1024:>23.0f}",
               flush=True)

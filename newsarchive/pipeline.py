@@ -170,6 +170,9 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
         writer.write_text(VARIANTS, json.dumps(script_variants(indexer.chars), ensure_ascii=False, separators=(",", ":")))
         indexer.build(writer.staging / "pagefind")
         writer.write_text(SHARDS, json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":")))
+        if len(indexer.keys) > 1:  # one shard needs no router
+            for name, text in indexer.router().items():
+                writer.write_text("pagefind/" + name, text)
         progress("index", indexer.count)
         writer.commit()
     except BaseException:

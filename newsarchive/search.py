@@ -10,6 +10,7 @@ and the attributes of the page feed the index.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -90,6 +91,34 @@ def pagefind_executable() -> str:
 SHARD_LIMIT = 3000  # articles in one index: a year, or a month where a year holds more
 
 
+ROUTER_BUCKET_BYTES = 8000
+_BODY = re.compile(r"data-pagefind-body[^>]*>(.*)</", re.S)
+_TAG = re.compile(r"<[^>]*>|&[a-z]+;|&#\d+;")
+
+
+def body_text(html: str) -> str:
+    """The text of a page's data-pagefind-body, without tags."""
+    m = _BODY.search(html)
+    return _TAG.sub(" ", m.group(1) if m else html)
+
+
+def route_keys(text: str) -> set[str]:
+    """Han characters and pairs of Han characters adjacent once whitespace is removed."""
+    text = re.sub(r"\s+", "", text)
+    chars = set(_HAN_CHAR.findall(text))
+    pairs = {text[i:i + 2] for i in range(len(text) - 1)
+             if _HAN_CHAR.match(text[i]) and _HAN_CHAR.match(text[i + 1])}
+    return chars | pairs
+
+
+def route_bucket(key: str, buckets: int) -> int:
+    """The router file of a key; search.js computes the same."""
+    h = 0
+    for ch in key:
+        h = (h * 31 + ord(ch)) % 1000003
+    return h % buckets
+
+
 def shard_keys(articles) -> dict[str, str]:
     """Article source → its search index: 'YYYY', or 'YYYY-MM' for a year of more than SHARD_LIMIT.
 
@@ -116,6 +145,7 @@ class SearchIndexer:
         self.digests: dict[str, dict[str, str]] = {}  # shard → index copy → sha256
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
         self.chars: set[str] = set()  # every Han character the index holds
+        self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
         self.reused = 0
         if cache is not None:
             for folder in cache.glob(".pagefind-*"):  # left by a build that was killed while indexing
@@ -127,6 +157,7 @@ class SearchIndexer:
         rel = output_file(site_path)
         copy = index_copy(html)
         self.chars.update(_HAN_CHAR.findall(copy))
+        self.keys.setdefault(shard, set()).update(route_keys(body_text(html)))
         data = copy.encode("utf-8")
         path = self.folder / shard / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +169,7 @@ class SearchIndexer:
 
     def take(self) -> dict:
         """What was added here (in a worker process), to merge into the main process's indexer."""
-        return {"digests": self.digests, "dates": self.dates, "chars": self.chars, "count": self.count}
+        return {"digests": self.digests, "dates": self.dates, "chars": self.chars, "count": self.count, "keys": self.keys}
 
     def merge(self, part: dict) -> None:
         if part["digests"] is self.digests:  # rendered in this very process
@@ -150,6 +181,8 @@ class SearchIndexer:
             span[0], span[1] = min(span[0], first), max(span[1], last)
         self.chars |= part["chars"]
         self.count += part["count"]
+        for shard, keys in part["keys"].items():
+            self.keys.setdefault(shard, set()).update(keys)
 
     def input_hash(self, shard: str) -> str:
         digest = hashlib.sha256(f"{pagefind_executable()}\0{SYMBOLS}\0{shard}\n".encode())
@@ -162,6 +195,29 @@ class SearchIndexer:
         return [{"id": shard, "path": f"{shard}/", "pages": len(self.digests[shard]),
                  "first": self.dates[shard][0], "last": self.dates[shard][1]}
                 for shard in sorted(self.digests, reverse=True)]
+
+    def router(self) -> dict[str, str]:
+        """The shard router: file name → JSON. For every Han character and pair of adjacent Han
+        characters of the articles, the shards that hold it, as a bit set (shards in shards.json
+        order), in buckets by a hash the search page computes too. A query is only sent to the
+        shards holding all its pairs: a word found nowhere costs a few kilobytes, not the archive."""
+        order = sorted(self.keys, reverse=True)
+        where: dict[str, int] = {}
+        for i, shard in enumerate(order):
+            for key in self.keys[shard]:
+                where[key] = where.get(key, 0) | (1 << i)
+        size = sum(len(k) * 3 + (len(order) + 3) // 4 + 6 for k in where)
+        buckets = 1
+        while size / buckets > ROUTER_BUCKET_BYTES and buckets < 4096:
+            buckets *= 2
+        files: dict[int, dict[str, str]] = {}
+        for key, bits in where.items():
+            files.setdefault(route_bucket(key, buckets), {})[key] = format(bits, "x")
+        meta = {"buckets": buckets, "shards": len(order)}
+        out = {"router.json": json.dumps(meta)}
+        for n, table in files.items():
+            out[f"router/{n}.json"] = json.dumps(dict(sorted(table.items())), ensure_ascii=False, separators=(",", ":"))
+        return out
 
     def build(self, bundle: Path) -> None:
         """Write one Pagefind bundle per shard under `bundle` (site/pagefind/<shard>/)."""

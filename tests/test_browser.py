@@ -237,6 +237,19 @@ def test_results_from_several_index_shards_follow_one_date_order(page, corpus_co
     counts = page.inner_text("#search-filters")
     assert f"2024 ({len(only_2024)})" in counts and f"1946 ({len(newest) - len(only_2024)})" in counts
 
+    # The router sends a query only to the shards holding its characters.
+    fresh = page.context.new_page()
+    requested = []
+    fresh.on("request", lambda r: requested.append(r.url))
+    fresh.goto(serve_folder(config.output) + "search/index.html?q=" + quote("国民党"))
+    wait_for_results(fresh)
+    assert any("/pagefind/1946/" in u for u in requested) and not any("/pagefind/2024/" in u for u in requested)
+    requested.clear()
+    fresh.fill("#search-q", "量子计算机")
+    fresh.press("#search-q", "Enter")
+    fresh.wait_for_function("() => document.getElementById('search-status').textContent.startsWith('没有找到')")
+    assert not any(re.search(r"/pagefind/\d{4}/", u) for u in requested)
+
 
 def test_the_first_page_of_results_loads_only_the_shards_it_needs(page, corpus_content, tmp_path, serve_folder):
     """A reader's first query loads the newest shard; older ones load when 显示更多 reaches them."""

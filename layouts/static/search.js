@@ -64,6 +64,64 @@
     return shard.pagefind;
   }
 
+  var routerMeta = null;
+  var routerFiles = {};
+
+  /** Han characters, and pairs of adjacent Han characters, of a query (whitespace removed): as the
+   *  build lists them per shard in pagefind/router/ (newsarchive/search.py route_keys). */
+  function routeKeys(text) {
+    var chars = Array.from(text.replace(/\s+/g, ""));
+    var isHan = function (c) { return new RegExp("^[" + HAN + "]$", "u").test(c); };
+    var pairs = [];
+    for (var i = 0; i + 1 < chars.length; i++) {
+      if (isHan(chars[i]) && isHan(chars[i + 1])) pairs.push(chars[i] + chars[i + 1]);
+    }
+    return pairs.length ? pairs : chars.filter(isHan);
+  }
+
+  function routeBucket(key, buckets) {
+    var h = 0;
+    Array.from(key).forEach(function (ch) { h = (h * 31 + ch.codePointAt(0)) % 1000003; });
+    return h % buckets;
+  }
+
+  /** Keep only the shards that hold every character pair of some form of the query. */
+  function routeShards(shards, forms) {
+    if (shards.length < 2 || !forms.length) return Promise.resolve(shards);
+    var keysOfForms = forms.map(routeKeys);
+    if (keysOfForms.some(function (keys) { return !keys.length; })) return Promise.resolve(shards);
+    routerMeta = routerMeta || fetch(new URL("pagefind/router.json", root).href).then(function (r) { return r.json(); });
+    return routerMeta.then(function (meta) {
+      var wanted = {};
+      keysOfForms.forEach(function (keys) { keys.forEach(function (k) { wanted[routeBucket(k, meta.buckets)] = true; }); });
+      return Promise.all(Object.keys(wanted).map(function (n) {
+        if (!routerFiles[n]) {
+          routerFiles[n] = fetch(new URL("pagefind/router/" + n + ".json", root).href)
+            .then(function (r) { return r.ok ? r.json() : {}; });
+        }
+        return routerFiles[n];
+      })).then(function () {
+        return Promise.all(Object.keys(wanted).map(function (n) { return routerFiles[n]; }));
+      }).then(function () {
+        var tables = {};
+        return Promise.all(Object.keys(routerFiles).map(function (n) {
+          return routerFiles[n].then(function (t) { tables[n] = t; });
+        })).then(function () {
+          var mask = 0n;
+          keysOfForms.forEach(function (keys) {
+            var m = -1n;
+            keys.forEach(function (k) {
+              var hex = tables[routeBucket(k, meta.buckets)][k];
+              m &= hex ? BigInt("0x" + hex) : 0n;
+            });
+            mask |= m;
+          });
+          return shards.filter(function (s, i) { return ((mask >> BigInt(i)) & 1n) === 1n; });
+        });
+      });
+    });
+  }
+
   /** The shards a search needs: those whose years a year filter selects, in the order of the sort. */
   function shardsFor(shards, options) {
     var years = [].concat((options.filters || {}).year || []);
@@ -189,9 +247,11 @@
     if (!toPhrase(text) && !Object.keys(filters).length) return Promise.resolve(search);
     var sort = { date: options.sort === "asc" ? "asc" : "desc" };
     return Promise.all([loadShards(), text ? loadVariants() : {}]).then(function (loaded) {
-      var queue = shardsFor(loaded[0], options).slice();  // a copy: shifted as shards are searched
-      var running = null;
       search.forms = text ? queryForms(text, loaded[1]) : [];
+      return routeShards(loaded[0], search.forms);
+    }).then(function (routed) {
+      var queue = shardsFor(routed, options).slice();  // a copy: shifted as shards are searched
+      var running = null;
       search.complete = !queue.length;
       /** Search the next shards until `wanted` results are in hand (or none is left). */
       search.more = function (wanted) {
