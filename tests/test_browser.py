@@ -234,6 +234,9 @@ def test_results_from_several_index_shards_follow_one_date_order(page, corpus_co
     page.fill("#search-q", "人民")
     page.press("#search-q", "Enter")
     wait_for_results(page)
+    while page.locator("#search-more").is_visible():  # the older shard is searched on demand
+        page.click("#search-more")
+        page.wait_for_timeout(100)
     counts = page.inner_text("#search-filters")
     assert f"2024 ({len(only_2024)})" in counts and f"1946 ({len(newest) - len(only_2024)})" in counts
 

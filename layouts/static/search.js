@@ -414,7 +414,9 @@
     var mine = generation;
     var search = current;
     more.disabled = true;  // one batch at a time
-    return search.more(shown + PAGE_SIZE + 1).then(function () {
+    // The first page shows what the first shard with results holds (one shard's download);
+    // “显示更多” goes on to older shards only when a page is not full.
+    return search.more(shown ? shown + PAGE_SIZE + 1 : 1).then(function () {
       var batch = search.results.slice(shown, shown + PAGE_SIZE);
       return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
         if (mine !== generation) return;
