@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import http.server
 import statistics
 import sys
@@ -99,7 +100,7 @@ def main() -> None:
             seconds, rss = run([sys.executable, str(ROOT / "build.py"), "build", "--force", "--content", str(content),
                                 "--out", str(out)])
         index_mb, _ = size_of(out / "pagefind")
-        shards = len([d for d in (out / "pagefind").iterdir() if d.is_dir()])
+        shards = len(json.loads((out / "pagefind" / "shards.json").read_text(encoding="utf-8")))
         first, following = measure(out, args.verbose)
         print(f"{n:>9} {index_mb:>9.1f} {shards:>7} {seconds:>8.1f} {rss:>8.0f} "
               f"{statistics.median(first) / 1024:>17.0f} / {max(first) / 1024:<6.0f} {statistics.median(following) / 1024:>23.0f}",
