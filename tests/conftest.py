@@ -23,6 +23,14 @@ IN_CI = bool(os.environ.get("CI"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
+def require(available: bool, reason: str) -> None:
+    """Skip a test whose tool is missing, with the reason; in CI a missing tool is a failure."""
+    if not available:
+        if IN_CI:
+            pytest.fail(f"must run in CI: {reason}")
+        pytest.skip(reason)
+
+
 def make_config(tmp: Path, content: Path, **settings):
     """The project's config with another content folder and output in tmp."""
     overrides = {"content": str(content), "output": str(tmp / "site"), **settings}
@@ -41,10 +49,7 @@ def sample_site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def corpus_content(tmp_path_factory) -> Path:
     """The 1946 corpus (159 articles, 6 issues) as a content folder."""
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail(f"the 1946 corpus is missing at {CORPUS}")
-        pytest.skip(f"the 1946 corpus is not at {CORPUS}")
+    require(CORPUS.is_dir(), f"the 1946 corpus is not at {CORPUS}")
     content = tmp_path_factory.mktemp("rmrb") / "content"
     write_archive(content)
     return content
@@ -88,10 +93,7 @@ def browser():
         reason = "the playwright package is not installed"
     if reason is None and not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         reason = f"no chromium at {CHROMIUM} (apt-get install chromium)"
-    if reason:
-        if IN_CI:
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
+    require(reason is None, f"browser tests cannot run: {reason}")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",

