@@ -285,3 +285,9 @@ def test_the_first_page_of_results_loads_only_the_shards_it_needs(page, corpus_c
     assert any("/pagefind/1946/" in u for u in requested)
     dates = page.locator("#search-results time").evaluate_all("ts => ts.map(t => t.dateTime)")
     assert dates == sorted(dates, reverse=True) and dates[0].startswith("1947") and dates[-1].startswith("1946")
+
+    # Across shards and through the router, search still finds exactly what find-in-page finds.
+    texts = body_texts(config.output)
+    for query in query_set(texts, seed=11)[:60]:
+        expected = sorted(url for url, text in texts.items() if query in text)
+        assert sorted(page.evaluate("q => archiveSearch(q)", query)) == expected, query
