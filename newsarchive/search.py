@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import BuildError, Problem
 from .urls import output_file
-from .write import process_alive
+from .write import remove_abandoned_folders
 
 HAN = r"\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Characters that are words of their own besides Han: × and ○ stand for withheld characters and zeros
@@ -148,10 +148,7 @@ class SearchIndexer:
         self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
         self.reused = 0
         if cache is not None:
-            for folder in cache.glob(".pagefind-*"):  # left by a build that was killed while indexing
-                pid = folder.name.split("-")[1]
-                if pid.isdigit() and not process_alive(int(pid)):
-                    shutil.rmtree(folder, ignore_errors=True)
+            remove_abandoned_folders(cache, ".pagefind-")  # left by a build killed while indexing
 
     def add(self, site_path: str, html: str, shard: str, date: str) -> None:
         rel = output_file(site_path)

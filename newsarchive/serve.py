@@ -14,16 +14,10 @@ from .config import Config
 from .errors import BuildError
 
 
-def source_stamp(config: Config, extra: tuple[Path, ...] = ()) -> tuple:
-    """A cheap fingerprint of every source file: (path, mtime, size)."""
-    stamp = [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in extra if p.is_file()]
-    for folder in (config.content, config.layouts):
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    st = path.stat()
-                    stamp.append((str(path), st.st_mtime_ns, st.st_size))
-    return tuple(stamp)
+def watch_stamp(config: Config, config_path: Path) -> tuple:
+    """What a build reads (pipeline.source_stamp), and the config file itself."""
+    st = config_path.stat() if config_path.is_file() else None
+    return pipeline.source_stamp(config), st and (st.st_mtime_ns, st.st_size)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -49,11 +43,11 @@ def serve(load_config: Callable[[], Config], config_path: Path, port: int, poll_
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"正在提供 http://127.0.0.1:{server.server_address[1]}/ （Ctrl+C 停止）", flush=True)
-    stamp = source_stamp(config, (config_path,))
+    stamp = watch_stamp(config, config_path)
     try:
         while True:
             time.sleep(poll_seconds)
-            now = source_stamp(config, (config_path,))
+            now = watch_stamp(config, config_path)
             if now != stamp:
                 stamp = now
                 rebuild()

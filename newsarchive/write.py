@@ -56,7 +56,6 @@ class Writer:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-
     def commit(self) -> None:
         """Replace the output folder with the staged one. The old one is removed only after."""
         old = None
@@ -76,10 +75,15 @@ class Writer:
 def remove_abandoned(output: Path) -> None:
     """Remove staging and old folders left by builds that were killed (their process is gone)."""
     for prefix in (STAGING_PREFIX, OLD_PREFIX):
-        for folder in output.parent.glob(f"{prefix}{output.name}-*"):
-            pid = folder.name[len(prefix) + len(output.name) + 1:].split("-")[0]
-            if pid.isdigit() and not process_alive(int(pid)):
-                shutil.rmtree(folder, ignore_errors=True)
+        remove_abandoned_folders(output.parent, f"{prefix}{output.name}-")
+
+
+def remove_abandoned_folders(parent: Path, prefix: str) -> None:
+    """Remove folders named <prefix><pid>-… whose process is gone (a build killed midway)."""
+    for folder in parent.glob(f"{prefix}*"):
+        pid = folder.name[len(prefix):].split("-")[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def process_alive(pid: int) -> bool:
