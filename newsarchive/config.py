@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,8 +145,3 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None, must
         layouts=(base_dir / config.layouts).resolve(),
         output=(base_dir / config.output).resolve(),
     )
-
-
-def config_keys() -> list[str]:
-    """The documented settings, in order."""
-    return [f.name for f in fields(Config)]

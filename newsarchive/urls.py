@@ -39,10 +39,6 @@ def issue_path(date: datetime.date) -> str:
     return f"{date:%Y/%m/%d}/"
 
 
-def year_path(year: int) -> str:
-    return f"{year:04d}/"
-
-
 def article_path(article: Article) -> str:
     return f"{issue_path(article.date)}{article.slug}/"
 
