@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import hashlib
 import multiprocessing
+import os
+import pickle
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -258,15 +261,17 @@ def find_sources(content: Path) -> tuple[list[Path], list[Path]]:
 
 
 def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article], list[Problem]]:
-    """Parse article files; problems are collected, not raised."""
+    """Parse article files; problems are collected, not raised. Each article carries its file's digest."""
     renderer = BodyRenderer(config.trusted_html)
     articles, problems = [], []
     for path in paths:
         shown = display_path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
+            text = data.decode("utf-8")
             source = path.relative_to(config.content).as_posix()
-            articles.append(parse_article(text, source, config, renderer, shown))
+            article = parse_article(text, source, config, renderer, shown)
+            articles.append(replace(article, digest=hashlib.blake2b(data, digest_size=16).hexdigest()))
         except UnicodeDecodeError as exc:
             problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
         except BuildError as exc:
@@ -283,10 +288,84 @@ def _parse_slice(worker: int) -> tuple[list[Article], list[Problem]]:
     return parse_article_files(paths[worker::jobs], config)
 
 
-def read_content(config: Config, jobs: int = 1) -> tuple[list[Article], list[IssueMeta]]:
-    """Read and validate every file under config.content (in `jobs` processes); report all problems at once."""
+class ParseCache:
+    """Parsed articles kept between builds in the cache folder, one file per top-level content folder
+    (a year, usually), so that an edit rewrites one of them. An article is reused while its file's
+    size and modification time are unchanged; `key` (code and settings) must match too."""
+
+    def __init__(self, folder: Path | None, key: str):
+        self.folder, self.key = folder, key
+        self.entries: dict[str, tuple[int, int, Article]] = {}  # source → (size, mtime_ns, article)
+        self.changed: set[str] = set()  # groups to write back
+        self.groups: set[str] = set()
+        if folder is None:
+            return
+        for file in sorted(folder.glob("articles-*.pickle")):
+            try:
+                with open(file, "rb") as f:
+                    stored = pickle.load(f)
+                if stored["key"] == key:
+                    self.entries.update(stored["entries"])
+                    self.groups.add(stored["group"])
+            except Exception:  # a damaged or old cache file is simply not used
+                continue
+
+    @staticmethod
+    def group(source: str) -> str:
+        return source.split("/", 1)[0]
+
+    def get(self, source: str, st: os.stat_result) -> Article | None:
+        entry = self.entries.get(source)
+        return entry[2] if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns else None
+
+    def put(self, source: str, st: os.stat_result, article: Article) -> None:
+        self.entries[source] = (st.st_size, st.st_mtime_ns, article)
+        self.changed.add(self.group(source))
+
+    def save(self, sources: set[str]) -> None:
+        """Write back the groups that changed, holding only the files that still exist."""
+        if self.folder is None:
+            return
+        gone = set(self.entries) - sources
+        for source in gone:
+            self.changed.add(self.group(source))
+            del self.entries[source]
+        live = {self.group(s) for s in sources}
+        for group in self.groups - live:  # a whole folder was removed
+            (self.folder / f"articles-{group_file(group)}.pickle").unlink(missing_ok=True)
+        for group in sorted(self.changed):
+            entries = {s: e for s, e in self.entries.items() if self.group(s) == group}
+            file = self.folder / f"articles-{group_file(group)}.pickle"
+            temp = file.with_suffix(f".{os.getpid()}.tmp")
+            with open(temp, "wb") as f:
+                pickle.dump({"key": self.key, "group": group, "entries": entries}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, file)
+        self.changed.clear()
+
+
+def group_file(group: str) -> str:
+    return hashlib.blake2b(group.encode(), digest_size=8).hexdigest()
+
+
+def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None) -> tuple[list[Article], list[IssueMeta]]:
+    """Read and validate every file under config.content (in `jobs` processes); report all problems at once.
+
+    With a cache, only files changed since they were cached are parsed again."""
     global _PARSE_JOB
     article_paths, issue_paths = find_sources(config.content)
+    cached: dict[str, Article] = {}
+    stats: dict[str, os.stat_result] = {}
+    if cache is not None:
+        todo = []
+        for path in article_paths:
+            source = path.relative_to(config.content).as_posix()
+            stats[source] = st = path.stat()
+            article = cache.get(source, st)
+            if article is None:
+                todo.append(path)
+            else:
+                cached[source] = article
+        article_paths = todo
     jobs = max(1, min(jobs, len(article_paths) // PARALLEL_MIN))  # fewer files are quicker in this process
     if jobs == 1:
         articles, problems = parse_article_files(article_paths, config)
@@ -299,6 +378,10 @@ def read_content(config: Config, jobs: int = 1) -> tuple[list[Article], list[Iss
             _PARSE_JOB = None
         articles = [a for part, _ in parts for a in part]
         problems = [p for _, part in parts for p in part]
+    if cache is not None:
+        for article in articles:
+            cache.put(article.source, stats[article.source], article)
+        articles = sorted(articles + list(cached.values()), key=lambda a: a.source)
     metas = []
     for path in issue_paths:
         shown = display_path(path)

@@ -43,6 +43,7 @@ class Article:
     body_html: str = ""
     text: str = ""  # plain text of the body
     excerpt: str = ""
+    digest: str = ""  # of the file's bytes: what incremental builds compare
 
     @property
     def full_title(self) -> str:

@@ -12,16 +12,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .articles import read_content
+from . import urls
+from .articles import ParseCache, read_content
 from .collect import collect_site
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError
 from .linkcheck import broken_body_links
 from .model import Site
-from .render import Renderer
+from .render import Renderer, code_digest
 from .search import SearchIndexer, pagefind_executable, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
-from .write import MARKER, Writer, remove_abandoned
+from .write import MANIFEST, MARKER, Writer, finish_commit, remove_abandoned, remove_abandoned_folders
+
+JOURNAL = "journal.json"
 
 Progress = Callable[[str, int], None]
 
@@ -36,11 +39,12 @@ class BuildStats:
     unchanged: bool = False  # nothing had changed: the output was left as it was
     shards: int = 0  # search index shards
     shards_reused: int = 0  # of which unchanged, taken from the cache
+    rendered: int = 0  # files rendered (the others were kept from the last build)
 
 
-def load_site(config: Config, jobs: int = 1) -> Site:
+def load_site(config: Config, jobs: int = 1, cache: ParseCache | None = None) -> Site:
     """Read, validate and gather everything; raises BuildError listing every problem."""
-    articles, metas = read_content(config, jobs)
+    articles, metas = read_content(config, jobs, cache)
     return collect_site(config, articles, metas)
 
 
@@ -101,23 +105,23 @@ _JOB: tuple | None = None  # the work of a parallel render, inherited by the wor
 
 def render_slice(worker: int) -> dict:
     """Render every jobs-th task from `worker` on, writing the files; report what was written."""
-    renderer, tasks, writer, indexer, shards, dates, jobs = _JOB
+    tasks, writer, indexer, shards, dates, jobs = _JOB
     written = []
     for i in range(worker, len(tasks), jobs):
-        for page in tasks[i]():
+        for page in tasks[i].render():
             data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
             writer.write_bytes(page.path, data, register=False)
-            written.append((output_file(page.path), hashlib.sha256(data).digest()))
+            written.append((tasks[i].key, output_file(page.path), file_digest(data)))
             if page.source:
                 indexer.add(page.path, page.content, shards[page.source], dates[page.source])
     return {"files": written, "index": indexer.take()}
 
 
-def render_in_parallel(renderer, tasks, writer, indexer, shards, dates, jobs: int):
+def render_in_parallel(tasks, writer, indexer, shards, dates, jobs: int):
     """Render in `jobs` processes (forked, so each has the site model already); yields their reports."""
     global _JOB
     jobs = max(1, min(jobs, len(tasks)))
-    _JOB = (renderer, tasks, writer, indexer, shards, dates, jobs)
+    _JOB = (tasks, writer, indexer, shards, dates, jobs)
     try:
         if jobs == 1:
             yield render_slice(0)
@@ -128,63 +132,146 @@ def render_in_parallel(renderer, tasks, writer, indexer, shards, dates, jobs: in
         _JOB = None
 
 
+def file_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def last_build(config: Config) -> dict | None:
+    """What the last build wrote (pages by the piece of rendering that made them, with their
+    signatures), if the output folder is still the one it wrote."""
+    path = cache_folder(config) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        st = (config.output / MARKER).stat()
+    except (OSError, ValueError):
+        return None
+    return manifest if manifest.get("marker") == [st.st_ino, st.st_mtime_ns] else None
+
+
+def finish_interrupted_commit(config: Config) -> None:
+    """A build killed while moving its files into the site: finish its work (the files are ready)."""
+    journal = cache_folder(config) / JOURNAL
+    if journal.exists():
+        finish_commit(journal)
+
+
 def build(config: Config, progress: Progress | None = None, force: bool = False, jobs: int = 0) -> BuildStats:
-    """Build the whole site into config.output, replacing it only if everything succeeded."""
+    """Build the site into config.output, changing it only if everything succeeded.
+
+    Pages whose signature (what they show) is the one they had in the last build are kept as they
+    are; `force` renders every page again."""
     started = time.perf_counter()
     progress = progress or (lambda stage, n: None)
+    finish_interrupted_commit(config)
     remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
+    for prefix in (".index-", ".pagefind-"):
+        remove_abandoned_folders(cache_folder(config), prefix)
     stamp = source_stamp(config)
     if not force:
         last = unchanged_since_last_build(config, stamp)
         if last is not None:
             return replace(last, seconds=time.perf_counter() - started)
-    site = load_site(config, jobs or os.cpu_count() or 1)
+    cache = cache_folder(config)
+    parsed = ParseCache(cache, parse_key(config))
+    site = load_site(config, jobs or os.cpu_count() or 1, parsed)
+    parsed.save({a.source for a in site.articles})
     progress("read", len(site.articles))
+    previous = None if force else last_build(config)
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
-    indexer = SearchIndexer(cache_folder(config))
+    indexer = SearchIndexer(cache)
     shards = shard_keys(site.articles)
     dates = {a.source: a.date.isoformat() for a in site.articles}
-    files: list[tuple[str, bytes]] = []  # (site path, sha256) of every file: the service worker's version
+    units: dict[str, list] = {}  # piece of rendering → [signature, {file: digest}]
     try:
         renderer = Renderer(site)
-        tasks = renderer.tasks()
-        jobs = jobs or ((os.cpu_count() or 1) if len(tasks) >= 200 else 1)  # a small site: not worth a process
-        for result in render_in_parallel(renderer, tasks, writer, indexer, shards, dates, jobs):
-            for path, _ in result["files"]:
-                writer.register(path)
-            files += result["files"]
+        tasks, todo = renderer.tasks(), []
+        old_units = previous["units"] if previous else {}
+        old_index = previous["index"] if previous else {}
+        paths = {a.source: output_file(urls.article_path(a)) for a in site.articles}
+        for task in tasks:
+            old = old_units.get(task.key)
+            if task.signature is not None and old is not None and old[0] == task.signature:
+                units[task.key] = old
+                for rel in old[1]:
+                    writer.register(rel, staged=False)
+                source = task.key.removeprefix("article ")
+                if source in paths:
+                    indexer.add_known(paths[source], shards[source], dates[source], old_index[paths[source]])
+            else:
+                todo.append(task)
+                units[task.key] = [task.signature, {}]
+        jobs = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)  # a small job: not worth a process
+        rendered = 0
+        for result in render_in_parallel(todo, writer, indexer, shards, dates, jobs):
+            for key, rel, digest in result["files"]:
+                writer.register(rel)
+                units[key][1][rel] = digest
+            rendered += len(result["files"])
             indexer.merge(result["index"])
-            progress("render", len(files))
-        pages = len(files)
+            progress("render", rendered)
+        pages = sum(len(files) for _, files in units.values())
+        units["static"] = [None, {}]
         for site_path, file in static_files(config).items():
             data = file.read_bytes()
             writer.write_bytes(site_path, data)
-            files.append((site_path, hashlib.sha256(data).digest()))
-        version = hashlib.sha256(b"".join(p.encode() + b"\0" + d for p, d in sorted(files)))
-        writer.write_text(".nojekyll", "")
+            units["static"][1][output_file(site_path)] = file_digest(data)
+        version = hashlib.sha256("".join(f"{rel}\0{d}\n" for _, files in units.values() for rel, d in files.items()
+                                         if rel != MARKER).encode())
         problems = broken_body_links(site, writer.written)
         if problems:
             raise BuildError(problems)
         sw = renderer.service_worker(version.hexdigest()[:16])
-        writer.write_text(sw.path, sw.content)
-        writer.write_text(VARIANTS, json.dumps(script_variants(indexer.chars), ensure_ascii=False, separators=(",", ":")))
-        indexer.build(writer.staging / "pagefind")
-        writer.write_text(SHARDS, json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":")))
+        old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
+        written = indexer.build(writer.staging / "pagefind", old_shards,
+                                lambda rel: (config.output / rel).read_text(encoding="utf-8"))
+        for shard, fresh in written.items():
+            key = f"pagefind {shard}"
+            if fresh:
+                folder = writer.staging / "pagefind" / shard
+                files = {}
+                for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+                    rel = file.relative_to(writer.staging).as_posix()
+                    writer.register(rel)
+                    files[rel] = file_digest(file.read_bytes())
+                units[key] = [indexer.input_hash(shard), files]
+            else:
+                units[key] = old_units[key]
+                for rel in units[key][1]:
+                    writer.register(rel, staged=False)
+        extra = {".nojekyll": "", MARKER: None, sw.path: sw.content,
+                 VARIANTS: json.dumps(script_variants(indexer.all_chars), ensure_ascii=False, separators=(",", ":")),
+                 SHARDS: json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":"))}
         if len(indexer.keys) > 1:  # one shard needs no router
-            for name, text in indexer.router().items():
-                writer.write_text("pagefind/" + name, text)
+            extra.update({"pagefind/" + name: text for name, text in indexer.router().items()})
+        units["extra"] = [None, {}]
+        for site_path, text in extra.items():
+            if text is not None:
+                writer.write_text(site_path, text)
+            units["extra"][1][output_file(site_path)] = file_digest((writer.staging / output_file(site_path)).read_bytes())
         progress("index", indexer.count)
-        writer.commit()
+        manifest = {"units": units, "index": indexer.page_digests()}
+        if previous is None:
+            writer.commit(journal=cache / JOURNAL, manifest=manifest)
+        else:
+            old_files = {rel: d for _, files in old_units.values() for rel, d in files.items()}
+            new_files = {rel: d for _, files in units.values() for rel, d in files.items()}
+            changed = {rel for rel in writer.staged if old_files.get(rel) != new_files[rel]}
+            writer.commit(changed, set(old_files) - set(new_files), cache / JOURNAL, manifest)
     except BaseException:
         writer.abort()
         indexer.cleanup()
         raise
     stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
-                       shards=len(indexer.digests), shards_reused=indexer.reused)
+                       shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered)
     state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
              "indexed": stats.indexed}
-    (cache_folder(config) / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    (cache / "state.json").write_text(json.dumps(state), encoding="utf-8")
     return stats
+
+
+def parse_key(config: Config) -> str:
+    """What parsed articles depend on besides their files: the settings and the code."""
+    return hashlib.sha256(f"{sorted(vars(config).items())!r}\0{code_digest()}".encode()).hexdigest()
 
 
 def cache_folder(config: Config) -> Path:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
+import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
 from . import cite, urls
@@ -22,6 +26,40 @@ WEEKDAYS = "一二三四五六日"
 
 
 FEED_LENGTH = 50  # newest articles in each Atom feed
+
+
+@dataclass(frozen=True)
+class Task:
+    """A piece of rendering: its pages, and a signature of all they show (None: render every time)."""
+
+    key: str
+    signature: str | None
+    render: Callable[[], list[RenderedPage]]
+
+
+EPUB_TEMPLATES = ("epub/package.opf", "epub/nav.xhtml", "epub/chapter.xhtml", "epub/container.xml")
+
+
+def digest_of(*parts: str) -> str:
+    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def code_digest() -> str:
+    """The package's own code: a new version may render anything differently."""
+    digest = hashlib.blake2b(digest_size=16)
+    for file in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def layouts_digest(config: Config) -> str:
+    """Every layout file (static files aside: they are copied, not rendered)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for n, folder in enumerate(dict.fromkeys([config.layouts, DEFAULT_LAYOUTS])):
+        if folder.is_dir():
+            for file in sorted(p for p in folder.rglob("*") if p.is_file() and "static" not in p.relative_to(folder).parts[:1]):
+                digest.update(f"{n}/{file.relative_to(folder).as_posix()}".encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -109,6 +147,8 @@ class Renderer:
         self.env = make_environment(site.config)
         lookup = {(kind, t.name): t for kind, terms in site.terms.items() for t in terms}
         self.env.globals.update(term_for=lambda kind, name: lookup[(kind, name)], term_page=urls.term_path)
+        self._issue_digests: dict = {}
+        self._reads_site: dict[str, bool] = {}
 
     def page(self, template: str, path: str, **context) -> RenderedPage:
         return RenderedPage(path, self.text(template, path, **context))
@@ -142,26 +182,46 @@ class Renderer:
     def all_pages(self) -> Iterator[RenderedPage]:
         """Every file of the site but the service worker, articles first."""
         for task in self.tasks():
-            yield from task()
+            yield from task.render()
 
-    def tasks(self) -> list[Callable[[], list[RenderedPage]]]:
-        """The work of rendering, in independent pieces (for several processes), articles first."""
+    def tasks(self) -> list[Task]:
+        """The work of rendering, in independent pieces (for several processes), articles first.
+
+        Each piece has a signature: a hash of everything its pages show, so that a later build can
+        keep the pages of a piece whose signature did not change (see `signature`)."""
         site, tasks = self.site, []
         for article in site.articles:
-            tasks.append(lambda article=article: self.article(article) + [
-                self.page("redirect.html", alias, target=article) for alias in article.aliases])
+            issue = site.issue_of[article.source]
+            tasks.append(Task(f"article {article.source}", self.signature(
+                "article", article.source, self.issue_digest(issue), templates=("article.html", "redirect.html")),
+                lambda article=article: self.article(article) + [
+                    self.page("redirect.html", alias, target=article) for alias in article.aliases]))
         issues = site.issues
         for i, issue in enumerate(issues):
             newer = issues[i - 1] if i else None
             older = issues[i + 1] if i + 1 < len(issues) else None
-            tasks.append(lambda issue=issue, newer=newer, older=older: [
-                self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older),
-                RenderedPage(urls.epub_path(issue), make_epub(self, issue))])
+            tasks.append(Task(f"issue {issue.date}", self.signature(
+                "issue", self.issue_digest(issue), str(newer and newer.date), str(older and older.date),
+                templates=("issue.html",) + EPUB_TEMPLATES),
+                lambda issue=issue, newer=newer, older=older: [
+                    self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older),
+                    RenderedPage(urls.epub_path(issue), make_epub(self, issue))]))
         for kind, terms in site.terms.items():
-            tasks.append(lambda kind=kind, terms=terms: [self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)])
+            tasks.append(Task(f"terms {kind}", None,
+                              lambda kind=kind, terms=terms: [self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)]))
             for term in terms:
-                tasks.append(lambda term=term: self.term_pages(term))
-        tasks.append(lambda: [
+                path = urls.path_of(term)
+                for listing in listings(term, site.config.per_page):
+                    tasks.append(Task(f"term {kind} {term.name} {listing.number}", self.signature(
+                        "term", kind, term.name, path, str(len(term.articles)), str(listing.count), str(listing.number),
+                        *(self.views[a.source] for a in listing.articles), templates=("term.html",)),
+                        lambda listing=listing: [self.page("term.html", urls.path_of(listing), listing=listing, term=listing.term)]))
+                if kind != "reporters":
+                    newest = term.articles[:FEED_LENGTH]
+                    tasks.append(Task(f"feed {kind} {term.name}", self.signature(
+                        "feed", kind, term.name, path, *(self.views[a.source] for a in newest), templates=("atom.xml",)),
+                        lambda term=term: [self.feed(term.articles, urls.feed_path(term), term=term)]))
+        tasks.append(Task("site", None, lambda: [
             self.page("home.html", urls.HOME, issue=issues[0] if issues else None),
             self.page("archive.html", urls.ARCHIVE),
             self.page("search.html", urls.SEARCH),
@@ -173,16 +233,55 @@ class Renderer:
             RenderedPage(urls.HEADLINES, headlines_script(site)),
             RenderedPage(urls.FILTERS, filter_counts(site)),
         ] + ([self.page("sitemap.xml", urls.SITEMAP, paths=list(self.sitemap_paths()))]
-             if site.config.base_url else []))  # a sitemap lists absolute URLs only
+             if site.config.base_url else [])))  # a sitemap lists absolute URLs only
         return tasks
 
-    def term_pages(self, term: Term) -> list[RenderedPage]:
-        """A section's, topic's or reporter's list pages, and (but for reporters) its feed."""
-        pages = [self.page("term.html", urls.path_of(listing), listing=listing, term=term)
-                 for listing in listings(term, self.site.config.per_page)]
-        if term.kind != "reporters":
-            pages.append(self.feed(term.articles, urls.feed_path(term), term=term))
-        return pages
+    # What a page shows, as hashes. The model is a function of the files, the settings and the code
+    # (`base`); an article shows in other pages through its `view` (its file, URL and the URLs of its
+    # section, topics and reporters). A layout that reads `site` depends on everything.
+
+    def signature(self, *parts: str, templates: tuple[str, ...] = ()) -> str:
+        if any(self.reads_site(t) for t in templates):
+            parts += (self.site_digest,)
+        return digest_of(self.base, *parts)
+
+    @functools.cached_property
+    def base(self) -> str:
+        config = self.site.config
+        return digest_of(code_digest(), layouts_digest(config), repr(sorted(vars(config).items())))
+
+    @functools.cached_property
+    def views(self) -> dict[str, str]:
+        site = self.site
+        term_path = {(t.kind, t.name): urls.path_of(t) for terms in site.terms.values() for t in terms}
+        return {a.source: digest_of(a.digest or repr(a), urls.article_path(a), term_path[("sections", a.section)],
+                                    *(term_path[("reporters", n)] for n in a.reporters),
+                                    *(term_path[("topics", n)] for n in a.topics))
+                for a in site.articles}
+
+    def issue_digest(self, issue) -> str:
+        """An issue's details and every article in it: all an article page can show of its issue."""
+        found = self._issue_digests.get(issue.date)
+        if found is None:
+            meta = json.dumps([issue.paper, issue.number, issue.note, [(p.number, p.name) for p in issue.pages],
+                               dict(issue.extra)], ensure_ascii=False, sort_keys=True, default=str)
+            found = self._issue_digests[issue.date] = digest_of(
+                str(issue.date), meta, *(self.views[a.source] for a in issue.articles))
+        return found
+
+    @functools.cached_property
+    def site_digest(self) -> str:
+        return digest_of(*(self.issue_digest(issue) for issue in self.site.issues))
+
+    def reads_site(self, name: str) -> bool:
+        """Whether a layout (or one it extends, includes or imports) reads the variable `site`."""
+        if name not in self._reads_site:
+            self._reads_site[name] = True  # (a template that includes itself)
+            source = self.env.loader.get_source(self.env, name)[0]
+            ast = self.env.parse(source)
+            self._reads_site[name] = "site" in jinja2.meta.find_undeclared_variables(ast) or any(
+                ref is None or self.reads_site(ref) for ref in jinja2.meta.find_referenced_templates(ast))
+        return self._reads_site[name]
 
     def feed(self, articles: tuple[Article, ...], path: str, term=None) -> RenderedPage:
         newest = articles[:FEED_LENGTH]

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from .errors import BuildError, Problem
 from .urls import output_file
-from .write import remove_abandoned_folders
 
 HAN = r"\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Characters that are words of their own besides Han: × and ○ stand for withheld characters and zeros
@@ -138,31 +137,55 @@ class SearchIndexer:
     """
 
     def __init__(self, cache: Path | None = None, jobs: int = 2):  # jobs: Pagefind runs at once
-        self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
         self.cache = cache
         self.jobs = max(1, jobs)
         self.count = 0
         self.digests: dict[str, dict[str, str]] = {}  # shard → index copy → sha256
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
-        self.chars: set[str] = set()  # every Han character the index holds
+        self.chars: dict[str, set[str]] = {}  # shard → the Han characters its index holds
         self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
+        self.known: dict[str, list[str]] = {}  # shard → pages kept from the last build (not added again)
         self.reused = 0
-        if cache is not None:
-            remove_abandoned_folders(cache, ".pagefind-")  # left by a build killed while indexing
+        if cache is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
+        else:
+            self.folder = Path(tempfile.mkdtemp(prefix=f".index-{os.getpid()}-", dir=cache))
 
     def add(self, site_path: str, html: str, shard: str, date: str) -> None:
         rel = output_file(site_path)
+        self.digests.setdefault(shard, {})[rel] = self._write_copy(shard, rel, html)
+        self._date(shard, date)
+        self.count += 1
+
+    def add_known(self, rel: str, shard: str, date: str, digest: str) -> None:
+        """A page kept from the last build: its copy is made (from the page) only if its shard is re-indexed."""
+        self.digests.setdefault(shard, {})[rel] = digest
+        self.known.setdefault(shard, []).append(rel)
+        self._date(shard, date)
+        self.count += 1
+
+    def _write_copy(self, shard: str, rel: str, html: str) -> str:
         copy = index_copy(html)
-        self.chars.update(_HAN_CHAR.findall(copy))
+        self.chars.setdefault(shard, set()).update(_HAN_CHAR.findall(copy))
         self.keys.setdefault(shard, set()).update(route_keys(body_text(html)))
         data = copy.encode("utf-8")
         path = self.folder / shard / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        self.digests.setdefault(shard, {})[rel] = hashlib.sha256(data).hexdigest()
+        return hashlib.sha256(data).hexdigest()
+
+    def _date(self, shard: str, date: str) -> None:
         span = self.dates.setdefault(shard, [date, date])
         span[0], span[1] = min(span[0], date), max(span[1], date)
-        self.count += 1
+
+    @property
+    def all_chars(self) -> set[str]:
+        """Every Han character the index holds."""
+        return set().union(*self.chars.values())
+
+    def page_digests(self) -> dict[str, str]:
+        """Index copy digest of every page, for the next build's add_known."""
+        return {rel: d for digests in self.digests.values() for rel, d in digests.items()}
 
     def take(self) -> dict:
         """What was added here (in a worker process), to merge into the main process's indexer."""
@@ -176,7 +199,8 @@ class SearchIndexer:
         for shard, (first, last) in part["dates"].items():
             span = self.dates.setdefault(shard, [first, last])
             span[0], span[1] = min(span[0], first), max(span[1], last)
-        self.chars |= part["chars"]
+        for shard, chars in part["chars"].items():
+            self.chars.setdefault(shard, set()).update(chars)
         self.count += part["count"]
         for shard, keys in part["keys"].items():
             self.keys.setdefault(shard, set()).update(keys)
@@ -216,34 +240,54 @@ class SearchIndexer:
             out[f"router/{n}.json"] = json.dumps(dict(sorted(table.items())), ensure_ascii=False, separators=(",", ":"))
         return out
 
-    def build(self, bundle: Path) -> None:
-        """Write one Pagefind bundle per shard under `bundle` (site/pagefind/<shard>/)."""
+    def build(self, bundle: Path, previous: dict[str, str] | None = None, load=None) -> dict[str, bool]:
+        """Write one Pagefind bundle per shard under `bundle` (site/pagefind/<shard>/), but for the
+        shards whose input hash is in `previous` (the last build's): their bundles are in the site
+        already. `load(rel)` gives a kept page's HTML, for a shard that must be indexed again.
+        Returns, per shard, whether its bundle was written."""
+        previous = previous or {}
         try:
             with ThreadPoolExecutor(self.jobs) as pool:  # each job is a Pagefind process
-                for _ in pool.map(lambda shard: self._build_shard(shard, bundle / shard), sorted(self.digests)):
-                    pass
+                shards = sorted(self.digests)
+                written = dict(zip(shards, pool.map(
+                    lambda shard: self._build_shard(shard, bundle / shard, previous.get(shard), load), shards)))
             if self.cache is not None:
                 keep = {f"pagefind-{shard}-{self.input_hash(shard)}" for shard in self.digests}
                 for old in self.cache.glob("pagefind-*"):
                     if old.name not in keep:
                         shutil.rmtree(old, ignore_errors=True)
+            return written
         finally:
             self.cleanup()
 
-    def _build_shard(self, shard: str, dest: Path) -> None:
+    def _build_shard(self, shard: str, dest: Path, previous: str | None, load) -> bool:
         if self.cache is None:
-            self._run_pagefind(self.folder / shard, dest)
-            return
-        cached = self.cache / f"pagefind-{shard}-{self.input_hash(shard)}"
+            self._index_shard(shard, dest, load)
+            return True
+        digest = self.input_hash(shard)
+        cached = self.cache / f"pagefind-{shard}-{digest}"
         if (cached / ".complete").exists():
             self.reused += 1
+            found = json.loads((cached / "keys.json").read_text(encoding="utf-8"))
+            self.keys[shard], self.chars[shard] = set(found["keys"]), set(found["chars"])
+            if previous == digest:
+                return False
         else:
             fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=self.cache))
-            self._run_pagefind(self.folder / shard, fresh / "bundle")
+            self._index_shard(shard, fresh / "bundle", load)
+            found = {"keys": sorted(self.keys.get(shard, ())), "chars": sorted(self.chars.get(shard, ()))}
+            (fresh / "keys.json").write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
             (fresh / ".complete").write_text("")
             shutil.rmtree(cached, ignore_errors=True)
             os.rename(fresh, cached)
         link_tree(cached / "bundle", dest)
+        return True
+
+    def _index_shard(self, shard: str, bundle: Path, load) -> None:
+        """Pagefind over a shard's index copies, first making those of the kept pages."""
+        for rel in self.known.get(shard, ()):
+            self._write_copy(shard, rel, load(rel))
+        self._run_pagefind(self.folder / shard, bundle)
 
     def _run_pagefind(self, site: Path, bundle: Path) -> None:
         command = [pagefind_executable(), "--site", str(site), "--output-path", str(bundle),

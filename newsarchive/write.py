@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -26,7 +27,9 @@ class Writer:
         prefix = f"{STAGING_PREFIX}{output.name}-{os.getpid()}-"
         self.staging = Path(tempfile.mkdtemp(prefix=prefix, dir=output.parent))
         self.staging.chmod(0o755)
-        self.written: set[str] = set()
+        self.written: set[str] = set()  # every file of the new site
+        self.staged: set[str] = set()  # those written into the staging folder (the rest are kept)
+        self.committing = False
         self.write_text(MARKER, "This folder is written by newsarchive; a build replaces it whole.\n")
 
     def target(self, site_path: str, register: bool = True) -> Path:
@@ -43,10 +46,13 @@ class Writer:
             self.register(rel)
         return self.staging / rel
 
-    def register(self, rel: str) -> None:
+    def register(self, rel: str, staged: bool = True) -> None:
+        """Claim a file of the new site: written into staging, or (staged=False) kept from the last build."""
         if rel in self.written:
             raise BuildError([Problem(rel, "two pages would be written to the same file")])
         self.written.add(rel)
+        if staged:
+            self.staged.add(rel)
 
     def write_text(self, site_path: str, text: str) -> None:
         self.write_bytes(site_path, text.encode("utf-8"))
@@ -56,7 +62,43 @@ class Writer:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    def commit(self) -> None:
+    def commit(self, changed: set[str] | None = None, removed: set[str] = frozenset(), journal: Path | None = None,
+               manifest: dict | None = None) -> None:
+        """Make the staged build the site.
+
+        With nothing kept from the last build (changed is None), the staging folder replaces the
+        output folder in one rename. Otherwise only `changed` files (staged) move in and `removed`
+        ones go, following a journal written first: a build killed midway is finished by the next
+        one (`finish_commit`). When most files changed, the kept ones are linked into staging
+        and the folders swapped instead.
+
+        `manifest` (what the build wrote) is saved beside the journal with the identity of the
+        site's marker file, so that the next build knows the site is still this one.
+        """
+        if changed is not None and self.output.exists():
+            kept = self.written - self.staged
+            if len(changed) <= len(kept):
+                self.commit_changes(changed, removed, journal, manifest)
+                return
+            for rel in kept:
+                target = self.staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.output / rel, target)
+        self.swap()
+        if journal is not None and manifest is not None:
+            save_manifest(journal.with_name(MANIFEST), manifest, self.output / MARKER)
+
+    def commit_changes(self, changed: set[str], removed: set[str], journal: Path, manifest: dict) -> None:
+        path = journal.with_name(MANIFEST)
+        marker = (self.staging if MARKER in changed else self.output) / MARKER  # a move keeps the identity
+        save_manifest(path.with_suffix(".next"), manifest, marker)
+        record = {"staging": str(self.staging), "output": str(self.output), "moves": sorted(changed),
+                  "deletes": sorted(removed), "manifest": str(path)}
+        write_atomically(journal, json.dumps(record, ensure_ascii=False).encode())
+        self.committing = True  # from here on the staged files belong to the journal
+        finish_commit(journal)
+
+    def swap(self) -> None:
         """Replace the output folder with the staged one. The old one is removed only after."""
         old = None
         if self.output.exists():
@@ -68,8 +110,54 @@ class Writer:
             shutil.rmtree(old, ignore_errors=True)
 
     def abort(self) -> None:
-        """Throw the staged build away; the previous output stays as it was."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """Throw the staged build away; the previous output stays as it was. (Once a journal
+        is written, the staged files are kept for the next build to finish the commit.)"""
+        if not self.committing:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+MANIFEST = "manifest.json"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temp, path)
+
+
+def save_manifest(path: Path, manifest: dict, marker: Path) -> None:
+    st = marker.stat()
+    write_atomically(path, json.dumps({**manifest, "marker": [st.st_ino, st.st_mtime_ns]}).encode())
+
+
+def finish_commit(journal: Path) -> None:
+    """Carry out (or finish, after a kill) a journal of moves and deletions; then the new manifest."""
+    record = json.loads(journal.read_text(encoding="utf-8"))
+    staging, output = Path(record["staging"]), Path(record["output"])
+    made: set[Path] = set()
+    for rel in record["moves"]:
+        source = staging / rel
+        if source.exists():
+            target = output / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.replace(source, target)
+    for rel in record["deletes"]:
+        target = output / rel
+        target.unlink(missing_ok=True)
+        folder = target.parent
+        while folder != output and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    manifest = Path(record["manifest"])
+    if manifest.with_suffix(".next").exists():
+        os.replace(manifest.with_suffix(".next"), manifest)
+    shutil.rmtree(staging, ignore_errors=True)
+    journal.unlink()
 
 
 def remove_abandoned(output: Path) -> None:

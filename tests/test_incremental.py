@@ -1,0 +1,122 @@
+"""Rebuilds that keep what did not change: they must give exactly the site a clean build gives."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsarchive import pipeline, write
+from newsarchive.pipeline import build
+from tests.conftest import make_config
+from tests.test_site import snapshot
+
+
+def pagefind_order_only(key: str) -> bool:
+    """Files Pagefind 1.5 writes in a varying order from run to run (its issue #638)."""
+    return key.startswith("pagefind/") and ("/filter/" in key or key.endswith((".pf_meta", "/pagefind-entry.json")))
+
+
+def assert_same_as_clean_build(config, tmp_path: Path, name: str, **settings) -> None:
+    clean = make_config(tmp_path / f"clean-{name}", config.content, **settings)
+    build(clean)
+    got, want = snapshot(config.output), snapshot(clean.output)
+    assert sorted(k for k in got.keys() ^ want.keys() if not pagefind_order_only(k)) == [], name
+    differ = [k for k in want.keys() & got.keys() if got[k] != want[k] and not pagefind_order_only(k)]
+    assert differ == [], (name, differ[:5])
+    # Those named by their content: as many, in the same folders (no stale ones left behind).
+    folders = lambda files: sorted(k.rsplit("/", 1)[0] for k in files if pagefind_order_only(k))  # noqa: E731
+    assert folders(got) == folders(want), name
+    shutil.rmtree(tmp_path / f"clean-{name}")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def archive(corpus_content, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(corpus_content, content)
+    config = make_config(tmp_path / "live", content)
+    first = build(config)
+    assert first.rendered == first.pages
+    return config
+
+
+def test_incremental_builds_give_the_clean_build_after_every_kind_of_change(archive, tmp_path):
+    config, content = archive, archive.content
+    day = content / "1946/05/16"
+    articles = sorted(day.glob("*.md"))
+    total = build(config, force=True).pages
+
+    # A typo fixed in one article's text: its page, its issue and the lists showing its excerpt.
+    edit(articles[3], "\n---\n\n", "\n---\n\n（更正）")
+    stats = build(config)
+    assert 0 < stats.rendered < total / 5, stats
+    assert stats.shards_reused == 0 or stats.shards == 1
+    assert_same_as_clean_build(config, tmp_path, "text")
+
+    # Headline, topics and a reporter whose name takes the slug of another (both get new URLs),
+    # an alias, and the issue's own details.
+    edit(articles[5], "title: ", "title: 新")
+    text = re.sub(r"^(topics|reporter): .*\n", "", articles[6].read_text(encoding="utf-8"), flags=re.M)
+    articles[6].write_text(text.replace("section: ", 'reporter: ["王冠", "王官"]\ntopics: ["新的主题"]\nsection: ', 1),
+                           encoding="utf-8")
+    edit(articles[7], "slug: ", "aliases: [/old/link/]\nslug: ")
+    edit(day / "issue.yaml", 'paper: "人民日报"', 'paper: "人民日报"\nnote: "据原报影印本录入。"')
+    build(config)
+    assert_same_as_clean_build(config, tmp_path, "headline-terms-alias-issue")
+
+    # A new day's issue, an article moved to another date, one deleted, one added to an issue.
+    new_day = content / "1946/05/21"
+    new_day.mkdir()
+    for n, source in enumerate(articles[:3]):
+        text = source.read_text(encoding="utf-8").replace("date: 1946-05-16", "date: 1946-05-21")
+        (new_day / f"{n:03d}.md").write_text(text, encoding="utf-8")
+    moved = articles[8]
+    edit(moved, "date: 1946-05-16", "date: 1946-05-17")
+    shutil.move(moved, content / "1946/05/17" / moved.name)
+    articles[9].unlink()
+    added = content / "1946/05/18/999-new.md"
+    added.write_text("---\ntitle: 补录一篇\ndate: 1946-05-18\nsection: 要闻\npage: 9\n---\n\n补录的正文。\n", encoding="utf-8")
+    build(config)
+    assert_same_as_clean_build(config, tmp_path, "add-move-delete")
+
+    # A whole day removed; then a layout changed: every page that uses it.
+    shutil.rmtree(new_day)
+    build(config)
+    assert_same_as_clean_build(config, tmp_path, "day-removed")
+    layouts = tmp_path / "layouts"
+    shutil.copytree(pipeline.DEFAULT_LAYOUTS, layouts)
+    edit(layouts / "article.html", "<h2 id=\"cite-title\">引用本文</h2>", "<h2 id=\"cite-title\">引用这篇文章</h2>")
+    changed = make_config(tmp_path / "live", content, layouts=str(layouts))
+    stats = build(changed)
+    assert stats.rendered >= stats.articles
+    assert_same_as_clean_build(changed, tmp_path, "layout", layouts=str(layouts))
+
+
+def test_a_build_killed_while_moving_files_in_is_finished_by_the_next(archive, tmp_path, monkeypatch):
+    config = archive
+    page = sorted((config.content / "1946/05/16").glob("*.md"))[2]
+    edit(page, "\n---\n\n", "\n---\n\n（更正）")
+    real_replace, moves = write.os.replace, []
+
+    def dies_after_one_move(source, target):
+        if str(target).startswith(str(config.output)):  # a page moving into the site
+            if moves:
+                raise KeyboardInterrupt  # as if the process were killed here
+            moves.append(target)
+        real_replace(source, target)
+
+    monkeypatch.setattr(write.os, "replace", dies_after_one_move)
+    with pytest.raises(KeyboardInterrupt):
+        build(config)
+    monkeypatch.undo()
+    assert len(moves) == 1
+    assert (pipeline.cache_folder(config) / pipeline.JOURNAL).exists()
+    build(config)
+    assert not (pipeline.cache_folder(config) / pipeline.JOURNAL).exists()
+    assert_same_as_clean_build(config, tmp_path, "killed")
