@@ -250,13 +250,16 @@ def find_sources(content: Path) -> tuple[list[Path], list[Path]]:
     if not content.is_dir():
         raise BuildError([Problem(str(content), "content folder not found")])
     articles, issues = [], []
-    for path in sorted(content.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(content).parts) or not path.is_file():
-            continue
-        if path.suffix == ".md":
-            articles.append(path)
-        elif path.name == ISSUE_FILE:
-            issues.append(path)
+    for dirpath, dirnames, files in os.walk(content):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        folder = Path(dirpath)
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            if name.endswith(".md"):
+                articles.append(folder / name)
+            elif name == ISSUE_FILE:
+                issues.append(folder / name)
     return articles, issues
 
 
@@ -289,8 +292,8 @@ def _parse_slice(worker: int) -> tuple[list[Article], list[Problem]]:
 
 
 class ParseCache:
-    """Parsed articles kept between builds in the cache folder, one file per top-level content folder
-    (a year, usually), so that an edit rewrites one of them. An article is reused while its file's
+    """Parsed articles kept between builds in the cache folder, one file per content folder of the
+    first two levels (a month, usually), so that an edit rewrites one small file. An article is reused while its file's
     size and modification time are unchanged; `key` (code and settings) must match too."""
 
     def __init__(self, folder: Path | None, key: str):
@@ -312,7 +315,7 @@ class ParseCache:
 
     @staticmethod
     def group(source: str) -> str:
-        return source.split("/", 1)[0]
+        return "/".join(source.split("/")[:2])
 
     def get(self, source: str, st: os.stat_result) -> Article | None:
         entry = self.entries.get(source)
@@ -356,10 +359,10 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None)
     cached: dict[str, Article] = {}
     stats: dict[str, os.stat_result] = {}
     if cache is not None:
-        todo = []
+        todo, prefix = [], len(str(config.content)) + 1
         for path in article_paths:
-            source = path.relative_to(config.content).as_posix()
-            stats[source] = st = path.stat()
+            source = str(path)[prefix:].replace(os.sep, "/")
+            stats[source] = st = os.stat(path)
             article = cache.get(source, st)
             if article is None:
                 todo.append(path)

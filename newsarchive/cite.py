@@ -82,7 +82,6 @@ def json_ld(article: Article, issue: Issue, url: str, issue_url: str, language: 
         "isPartOf": {"@type": "PublicationIssue", "datePublished": issue.date.isoformat(),
                      "isPartOf": {"@type": "Periodical", "name": issue.paper}},
         "keywords": list(article.topics),
-        "description": article.excerpt,
     }
     if alternative:
         data["alternativeHeadline"] = alternative

@@ -6,6 +6,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -22,7 +23,8 @@ from .model import Site
 from .render import Renderer, code_digest
 from .search import SearchIndexer, pagefind_executable, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
-from .write import MANIFEST, MARKER, Writer, finish_commit, remove_abandoned, remove_abandoned_folders
+from .write import (MANIFEST, MARKER, Writer, finish_commit, load_manifest, remove_abandoned,
+                    remove_abandoned_folders, write_atomically)
 
 JOURNAL = "journal.json"
 
@@ -139,13 +141,7 @@ def file_digest(data: bytes) -> str:
 def last_build(config: Config) -> dict | None:
     """What the last build wrote (pages by the piece of rendering that made them, with their
     signatures), if the output folder is still the one it wrote."""
-    path = cache_folder(config) / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        st = (config.output / MARKER).stat()
-    except (OSError, ValueError):
-        return None
-    return manifest if manifest.get("marker") == [st.st_ino, st.st_mtime_ns] else None
+    return load_manifest(cache_folder(config) / MANIFEST, config.output / MARKER)
 
 
 def finish_interrupted_commit(config: Config) -> None:
@@ -173,8 +169,12 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
             return replace(last, seconds=time.perf_counter() - started)
     cache = cache_folder(config)
     parsed = ParseCache(cache, parse_key(config))
+    slugs = load_pickle(cache / "slugs.pickle", {})
+    urls.SLUGS.update(slugs.get(code_digest(), {}))
     site = load_site(config, jobs or os.cpu_count() or 1, parsed)
     parsed.save({a.source for a in site.articles})
+    if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
+        write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
     progress("read", len(site.articles))
     previous = None if force else last_build(config)
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
@@ -238,8 +238,10 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
                 units[key] = old_units[key]
                 for rel in units[key][1]:
                     writer.register(rel, staged=False)
-        extra = {".nojekyll": "", MARKER: None, sw.path: sw.content,
-                 VARIANTS: json.dumps(script_variants(indexer.all_chars), ensure_ascii=False, separators=(",", ":")),
+        chars = "".join(sorted(indexer.all_chars))
+        variants = remembered(cache / "variants.json", chars, lambda: json.dumps(
+            script_variants(set(chars)), ensure_ascii=False, separators=(",", ":")))
+        extra = {".nojekyll": "", MARKER: None, sw.path: sw.content, VARIANTS: variants,
                  SHARDS: json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":"))}
         if len(indexer.keys) > 1:  # one shard needs no router
             extra.update({"pagefind/" + name: text for name, text in indexer.router().items()})
@@ -267,6 +269,24 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
              "indexed": stats.indexed}
     (cache / "state.json").write_text(json.dumps(state), encoding="utf-8")
     return stats
+
+
+def load_pickle(path: Path, default):
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except Exception:  # none yet, or damaged: start again
+        return default
+
+
+def remembered(path: Path, key: str, make: Callable[[], str]) -> str:
+    """make(), kept in a cache file beside the key it was made for."""
+    found = load_pickle(path, None)
+    if found and found[0] == key:
+        return found[1]
+    value = make()
+    write_atomically(path, pickle.dumps((key, value)))
+    return value
 
 
 def parse_key(config: Config) -> str:

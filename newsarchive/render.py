@@ -44,6 +44,7 @@ def digest_of(*parts: str) -> str:
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
+@functools.cache
 def code_digest() -> str:
     """The package's own code: a new version may render anything differently."""
     digest = hashlib.blake2b(digest_size=16)

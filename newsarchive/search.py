@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -57,7 +58,6 @@ def index_copy(html: str) -> str:
     return "".join(part if i % 2 else space_han(part) for i, part in enumerate(parts))
 
 
-_HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 def script_variants(chars: set[str]) -> dict[str, dict[str, str]]:
@@ -87,6 +87,9 @@ def pagefind_executable() -> str:
     return str(get_executable())
 
 
+INDEX_STATE = "index-state.pickle"
+UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 SHARD_LIMIT = 3000  # articles in one index: a year, or a month where a year holds more
 
 
@@ -101,13 +104,16 @@ def body_text(html: str) -> str:
     return _TAG.sub(" ", m.group(1) if m else html)
 
 
-def route_keys(text: str) -> set[str]:
-    """Han characters and pairs of Han characters adjacent once whitespace is removed."""
-    text = re.sub(r"\s+", "", text)
-    chars = set(_HAN_CHAR.findall(text))
-    pairs = {text[i:i + 2] for i in range(len(text) - 1)
-             if _HAN_CHAR.match(text[i]) and _HAN_CHAR.match(text[i + 1])}
-    return chars | pairs
+_HAN_RUN = re.compile(f"[{HAN}]+")
+
+
+def route_keys(text: str, keys: set[str] | None = None) -> set[str]:
+    """Han characters and pairs of Han characters adjacent once whitespace is removed (added to `keys`)."""
+    keys = set() if keys is None else keys
+    for run in _HAN_RUN.findall("".join(text.split())):
+        keys.update(run)
+        keys.update(map(str.__add__, run[:-1], run[1:]))
+    return keys
 
 
 def route_bucket(key: str, buckets: int) -> int:
@@ -134,45 +140,53 @@ class SearchIndexer:
     Pagefind writes its filter and metadata indexes in a different order on every run (its issue
     #638), and indexing is the slowest step, so each shard's bundle is kept in a cache keyed by a
     hash of everything it reads: a shard whose pages did not change is reused, byte for byte.
+    The index copies themselves are kept in the cache too (index/<shard>/), so that re-indexing a
+    shard after an edit writes the copies of the changed pages only.
     """
 
     def __init__(self, cache: Path | None = None, jobs: int = 2):  # jobs: Pagefind runs at once
         self.cache = cache
         self.jobs = max(1, jobs)
         self.count = 0
-        self.digests: dict[str, dict[str, str]] = {}  # shard → index copy → sha256
+        self.digests: dict[str, dict[str, str]] = {}  # shard → index copy → digest
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
         self.chars: dict[str, set[str]] = {}  # shard → the Han characters its index holds
         self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
         self.known: dict[str, list[str]] = {}  # shard → pages kept from the last build (not added again)
         self.reused = 0
+        self.on_disk: dict[str, dict[str, str]] = {}  # shard → copy → digest, of the copies in self.folder
         if cache is None:
             self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
         else:
-            self.folder = Path(tempfile.mkdtemp(prefix=f".index-{os.getpid()}-", dir=cache))
+            self.folder = cache / "index"
+            state = cache / INDEX_STATE
+            try:
+                with open(state, "rb") as f:
+                    self.on_disk = pickle.load(f)
+            except Exception:  # none, or damaged: every copy is made again
+                self.on_disk = {}
+            state.unlink(missing_ok=True)  # written again once the copies are all known (a killed build: none)
 
     def add(self, site_path: str, html: str, shard: str, date: str) -> None:
         rel = output_file(site_path)
-        self.digests.setdefault(shard, {})[rel] = self._write_copy(shard, rel, html)
+        data = index_copy(html).encode("utf-8")
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if self.on_disk.get(shard, {}).get(rel) != digest:
+            path = self.folder / shard / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        self.digests.setdefault(shard, {})[rel] = digest
         self._date(shard, date)
         self.count += 1
 
     def add_known(self, rel: str, shard: str, date: str, digest: str) -> None:
-        """A page kept from the last build: its copy is made (from the page) only if its shard is re-indexed."""
+        """A page kept from the last build: its copy is made (from the page) only if its shard is
+        re-indexed and the copy is not there already."""
         self.digests.setdefault(shard, {})[rel] = digest
-        self.known.setdefault(shard, []).append(rel)
+        if self.on_disk.get(shard, {}).get(rel) != digest:
+            self.known.setdefault(shard, []).append(rel)
         self._date(shard, date)
         self.count += 1
-
-    def _write_copy(self, shard: str, rel: str, html: str) -> str:
-        copy = index_copy(html)
-        self.chars.setdefault(shard, set()).update(_HAN_CHAR.findall(copy))
-        self.keys.setdefault(shard, set()).update(route_keys(body_text(html)))
-        data = copy.encode("utf-8")
-        path = self.folder / shard / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        return hashlib.sha256(data).hexdigest()
 
     def _date(self, shard: str, date: str) -> None:
         span = self.dates.setdefault(shard, [date, date])
@@ -189,7 +203,7 @@ class SearchIndexer:
 
     def take(self) -> dict:
         """What was added here (in a worker process), to merge into the main process's indexer."""
-        return {"digests": self.digests, "dates": self.dates, "chars": self.chars, "count": self.count, "keys": self.keys}
+        return {"digests": self.digests, "dates": self.dates, "count": self.count}
 
     def merge(self, part: dict) -> None:
         if part["digests"] is self.digests:  # rendered in this very process
@@ -199,14 +213,10 @@ class SearchIndexer:
         for shard, (first, last) in part["dates"].items():
             span = self.dates.setdefault(shard, [first, last])
             span[0], span[1] = min(span[0], first), max(span[1], last)
-        for shard, chars in part["chars"].items():
-            self.chars.setdefault(shard, set()).update(chars)
         self.count += part["count"]
-        for shard, keys in part["keys"].items():
-            self.keys.setdefault(shard, set()).update(keys)
 
     def input_hash(self, shard: str) -> str:
-        digest = hashlib.sha256(f"{pagefind_executable()}\0{SYMBOLS}\0{shard}\n".encode())
+        digest = hashlib.sha256(f"{pagefind_executable()}\0{SYMBOLS}\0{UNUSED_FILES}\0{shard}\n".encode())
         for rel, value in sorted(self.digests[shard].items()):
             digest.update(f"{rel}\0{value}\n".encode())
         return digest.hexdigest()[:20]
@@ -246,6 +256,7 @@ class SearchIndexer:
         already. `load(rel)` gives a kept page's HTML, for a shard that must be indexed again.
         Returns, per shard, whether its bundle was written."""
         previous = previous or {}
+        self.missing = {shard: set(rels) for shard, rels in self.known.items()}  # copies not made (yet)
         try:
             with ThreadPoolExecutor(self.jobs) as pool:  # each job is a Pagefind process
                 shards = sorted(self.digests)
@@ -256,6 +267,14 @@ class SearchIndexer:
                 for old in self.cache.glob("pagefind-*"):
                     if old.name not in keep:
                         shutil.rmtree(old, ignore_errors=True)
+                if self.folder.is_dir():
+                    for old in self.folder.iterdir():
+                        if old.name not in self.digests:  # a shard no longer there
+                            shutil.rmtree(old, ignore_errors=True)
+                present = {shard: {rel: d for rel, d in digests.items() if rel not in self.missing.get(shard, ())}
+                           for shard, digests in self.digests.items()}
+                with open(self.cache / INDEX_STATE, "wb") as f:
+                    pickle.dump(present, f, protocol=pickle.HIGHEST_PROTOCOL)
             return written
         finally:
             self.cleanup()
@@ -266,7 +285,7 @@ class SearchIndexer:
             return True
         digest = self.input_hash(shard)
         cached = self.cache / f"pagefind-{shard}-{digest}"
-        if (cached / ".complete").exists():
+        if (cached / ".complete").exists() and (cached / "keys.json").exists():
             self.reused += 1
             found = json.loads((cached / "keys.json").read_text(encoding="utf-8"))
             self.keys[shard], self.chars[shard] = set(found["keys"]), set(found["chars"])
@@ -275,7 +294,7 @@ class SearchIndexer:
         else:
             fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=self.cache))
             self._index_shard(shard, fresh / "bundle", load)
-            found = {"keys": sorted(self.keys.get(shard, ())), "chars": sorted(self.chars.get(shard, ()))}
+            found = {"keys": sorted(self.keys[shard]), "chars": sorted(self.chars[shard])}
             (fresh / "keys.json").write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
             (fresh / ".complete").write_text("")
             shutil.rmtree(cached, ignore_errors=True)
@@ -284,10 +303,27 @@ class SearchIndexer:
         return True
 
     def _index_shard(self, shard: str, bundle: Path, load) -> None:
-        """Pagefind over a shard's index copies, first making those of the kept pages."""
+        """Pagefind over a shard's index copies: first the missing ones are made and stale ones
+        removed; the router's keys are read from them."""
+        folder = self.folder / shard
         for rel in self.known.get(shard, ()):
-            self._write_copy(shard, rel, load(rel))
-        self._run_pagefind(self.folder / shard, bundle)
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(index_copy(load(rel)).encode("utf-8"))
+        self.missing[shard] = set()
+        wanted = self.digests[shard]
+        keys: set[str] = set()
+        for dirpath, _, files in os.walk(folder):
+            for name in files:
+                path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, folder).replace(os.sep, "/")
+                if rel not in wanted:
+                    os.unlink(path)
+                    continue
+                with open(path, encoding="utf-8") as f:
+                    route_keys(body_text(f.read()), keys)
+        self.keys[shard], self.chars[shard] = keys, {k for k in keys if len(k) == 1}
+        self._run_pagefind(folder, bundle)
 
     def _run_pagefind(self, site: Path, bundle: Path) -> None:
         command = [pagefind_executable(), "--site", str(site), "--output-path", str(bundle),
@@ -296,9 +332,12 @@ class SearchIndexer:
         if result.returncode != 0:
             raise BuildError([Problem("pagefind", f"indexing failed (exit {result.returncode}): "
                                       f"{(result.stderr or result.stdout).strip()[-2000:]}")])
+        for name in UNUSED_FILES:  # Pagefind's own search interfaces: the archive has its own
+            (bundle / name).unlink(missing_ok=True)
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.cache is None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def link_tree(source: Path, dest: Path) -> None:

@@ -14,8 +14,6 @@ import re
 import uuid
 from urllib.parse import quote
 
-from pypinyin import Style, lazy_pinyin
-
 from .model import Article, Issue, Listing, Term
 
 HOME = ""
@@ -120,14 +118,21 @@ def stable_id(base_url: str, path: str) -> str:
     return absolute_url(base_url, path) or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'newsarchive:' + path)}"
 
 
+SLUGS: dict[tuple[str, int], str] = {}  # slugs made so far; kept between builds (pypinyin takes a while to load)
+
+
 def slugify(text: str, limit: int = MAX_SLUG) -> str:
     """An ASCII slug from Chinese or Latin text: 哈尔滨日报 → ha-er-bin-ri-bao."""
-    words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: [s])
-    raw = "-".join(words).lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", raw).strip("-")
-    if len(slug) > limit:
-        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
-    return slug or short_hash(text)
+    slug = SLUGS.get((text, limit))
+    if slug is None:
+        from pypinyin import Style, lazy_pinyin
+        words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: [s])
+        raw = "-".join(words).lower()
+        slug = re.sub(r"[^a-z0-9]+", "-", raw).strip("-")
+        if len(slug) > limit:
+            slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+        slug = SLUGS[(text, limit)] = slug or short_hash(text)
+    return slug
 
 
 def short_hash(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -116,7 +117,7 @@ class Writer:
             shutil.rmtree(self.staging, ignore_errors=True)
 
 
-MANIFEST = "manifest.json"
+MANIFEST = "manifest.pickle"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -130,7 +131,19 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def save_manifest(path: Path, manifest: dict, marker: Path) -> None:
     st = marker.stat()
-    write_atomically(path, json.dumps({**manifest, "marker": [st.st_ino, st.st_mtime_ns]}).encode())
+    data = {**manifest, "marker": [st.st_ino, st.st_mtime_ns]}
+    write_atomically(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_manifest(path: Path, marker: Path) -> dict | None:
+    """The manifest, if the output folder is still the one it describes (by its marker file)."""
+    try:
+        with open(path, "rb") as f:
+            manifest = pickle.load(f)
+        st = marker.stat()
+    except Exception:  # missing, damaged or from an older version: a full build
+        return None
+    return manifest if manifest.get("marker") == [st.st_ino, st.st_mtime_ns] else None
 
 
 def finish_commit(journal: Path) -> None:
