@@ -336,8 +336,12 @@ class ParseCache:
         live = {self.group(s) for s in sources}
         for group in self.groups - live:  # a whole folder was removed
             (self.folder / f"articles-{group_file(group)}.pickle").unlink(missing_ok=True)
-        for group in sorted(self.changed):
-            entries = {s: e for s, e in self.entries.items() if self.group(s) == group}
+        by_group: dict[str, dict] = {group: {} for group in self.changed}
+        for source, entry in self.entries.items():
+            group = self.group(source)
+            if group in by_group:
+                by_group[group][source] = entry
+        for group, entries in sorted(by_group.items()):
             file = self.folder / f"articles-{group_file(group)}.pickle"
             temp = file.with_suffix(f".{os.getpid()}.tmp")
             with open(temp, "wb") as f:

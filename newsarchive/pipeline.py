@@ -172,7 +172,6 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     slugs = load_pickle(cache / "slugs.pickle", {})
     urls.SLUGS.update(slugs.get(code_digest(), {}))
     site = load_site(config, jobs or os.cpu_count() or 1, parsed)
-    parsed.save({a.source for a in site.articles})
     if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
         write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
     progress("read", len(site.articles))
@@ -190,12 +189,13 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
         paths = {a.source: output_file(urls.article_path(a)) for a in site.articles}
         for task in tasks:
             old = old_units.get(task.key)
-            if task.signature is not None and old is not None and old[0] == task.signature:
+            source = task.key.removeprefix("article ")
+            if (task.signature is not None and old is not None and old[0] == task.signature
+                    and (source not in paths or paths[source] in old_index)):
                 units[task.key] = old
                 for rel in old[1]:
                     writer.register(rel, staged=False)
-                source = task.key.removeprefix("article ")
-                if source in paths:
+                if source in paths:  # an article page: in the search index as it was
                     indexer.add_known(paths[source], shards[source], dates[source], old_index[paths[source]])
             else:
                 todo.append(task)
@@ -265,6 +265,8 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
         raise
     stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
                        shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered)
+    del indexer, units, manifest, renderer, tasks, previous, old_units, old_index  # memory, for saving the parse cache
+    parsed.save({a.source for a in site.articles})
     state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
              "indexed": stats.indexed}
     (cache / "state.json").write_text(json.dumps(state), encoding="utf-8")
