@@ -20,6 +20,7 @@ from .body import BodyRenderer, add_anchor_links, make_excerpt, plain_text
 from .config import Config
 from .errors import BuildError, Problem
 from .model import Article, IssueMeta
+from .write import read_pickle, write_atomically
 
 ISSUE_FILE = "issue.yaml"
 KNOWN = ("title", "kicker", "subtitle", "date", "section", "page", "order",
@@ -300,18 +301,12 @@ class ParseCache:
         self.folder, self.key = folder, key
         self.entries: dict[str, tuple[int, int, Article]] = {}  # source → (size, mtime_ns, article)
         self.changed: set[str] = set()  # groups to write back
-        self.groups: set[str] = set()
         if folder is None:
             return
         for file in sorted(folder.glob("articles-*.pickle")):
-            try:
-                with open(file, "rb") as f:
-                    stored = pickle.load(f)
-                if stored["key"] == key:
-                    self.entries.update(stored["entries"])
-                    self.groups.add(stored["group"])
-            except Exception:  # a damaged or old cache file is simply not used
-                continue
+            stored = read_pickle(file)  # a damaged or old cache file is simply not used
+            if isinstance(stored, dict) and stored.get("key") == key:
+                self.entries.update(stored["entries"])
 
     @staticmethod
     def group(source: str) -> str:
@@ -329,13 +324,9 @@ class ParseCache:
         """Write back the groups that changed, holding only the files that still exist."""
         if self.folder is None:
             return
-        gone = set(self.entries) - sources
-        for source in gone:
+        for source in set(self.entries) - sources:
             self.changed.add(self.group(source))
             del self.entries[source]
-        live = {self.group(s) for s in sources}
-        for group in self.groups - live:  # a whole folder was removed
-            (self.folder / f"articles-{group_file(group)}.pickle").unlink(missing_ok=True)
         by_group: dict[str, dict] = {group: {} for group in self.changed}
         for source, entry in self.entries.items():
             group = self.group(source)
@@ -343,10 +334,11 @@ class ParseCache:
                 by_group[group][source] = entry
         for group, entries in sorted(by_group.items()):
             file = self.folder / f"articles-{group_file(group)}.pickle"
-            temp = file.with_suffix(f".{os.getpid()}.tmp")
-            with open(temp, "wb") as f:
-                pickle.dump({"key": self.key, "group": group, "entries": entries}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, file)
+            if entries:
+                write_atomically(file, pickle.dumps({"key": self.key, "entries": entries},
+                                                    protocol=pickle.HIGHEST_PROTOCOL))
+            else:  # the folder's articles are all gone
+                file.unlink(missing_ok=True)
         self.changed.clear()
 
 

@@ -24,7 +24,7 @@ from .render import Renderer, code_digest
 from .search import SearchIndexer, pagefind_executable, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
 from .write import (MANIFEST, MARKER, Writer, finish_commit, load_manifest, remove_abandoned,
-                    remove_abandoned_folders, write_atomically)
+                    read_pickle, remove_abandoned_folders, write_atomically)
 
 JOURNAL = "journal.json"
 
@@ -160,8 +160,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     progress = progress or (lambda stage, n: None)
     finish_interrupted_commit(config)
     remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
-    for prefix in (".index-", ".pagefind-"):
-        remove_abandoned_folders(cache_folder(config), prefix)
+    remove_abandoned_folders(cache_folder(config), ".pagefind-")  # left by a build killed while indexing
     stamp = source_stamp(config)
     if not force:
         last = unchanged_since_last_build(config, stamp)
@@ -169,7 +168,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
             return replace(last, seconds=time.perf_counter() - started)
     cache = cache_folder(config)
     parsed = ParseCache(cache, parse_key(config))
-    slugs = load_pickle(cache / "slugs.pickle", {})
+    slugs = read_pickle(cache / "slugs.pickle", {})
     urls.SLUGS.update(slugs.get(code_digest(), {}))
     site = load_site(config, jobs or os.cpu_count() or 1, parsed)
     if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
@@ -186,17 +185,17 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
         tasks, todo = renderer.tasks(), []
         old_units = previous["units"] if previous else {}
         old_index = previous["index"] if previous else {}
-        paths = {a.source: output_file(urls.article_path(a)) for a in site.articles}
+        pages_of = {a.source: output_file(urls.article_path(a)) for a in site.articles}
         for task in tasks:
             old = old_units.get(task.key)
-            source = task.key.removeprefix("article ")
+            page = pages_of.get(task.source)
             if (task.signature is not None and old is not None and old[0] == task.signature
-                    and (source not in paths or paths[source] in old_index)):
+                    and (page is None or page in old_index)):
                 units[task.key] = old
                 for rel in old[1]:
                     writer.register(rel, staged=False)
-                if source in paths:  # an article page: in the search index as it was
-                    indexer.add_known(paths[source], shards[source], dates[source], old_index[paths[source]])
+                if page is not None:  # an article page: in the search index as it was
+                    indexer.add_known(page, shards[task.source], dates[task.source], old_index[page])
             else:
                 todo.append(task)
                 units[task.key] = [task.signature, {}]
@@ -273,17 +272,9 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     return stats
 
 
-def load_pickle(path: Path, default):
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except Exception:  # none yet, or damaged: start again
-        return default
-
-
 def remembered(path: Path, key: str, make: Callable[[], str]) -> str:
     """make(), kept in a cache file beside the key it was made for."""
-    found = load_pickle(path, None)
+    found = read_pickle(path)
     if found and found[0] == key:
         return found[1]
     value = make()

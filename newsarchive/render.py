@@ -35,6 +35,7 @@ class Task:
     key: str
     signature: str | None
     render: Callable[[], list[RenderedPage]]
+    source: str = ""  # the article whose page this is (its page feeds the search index)
 
 
 EPUB_TEMPLATES = ("epub/package.opf", "epub/nav.xhtml", "epub/chapter.xhtml", "epub/container.xml")
@@ -58,7 +59,7 @@ def layouts_digest(config: Config) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for n, folder in enumerate(dict.fromkeys([config.layouts, DEFAULT_LAYOUTS])):
         if folder.is_dir():
-            for file in sorted(p for p in folder.rglob("*") if p.is_file() and "static" not in p.relative_to(folder).parts[:1]):
+            for file in sorted(p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).parts[0] != "static"):
                 digest.update(f"{n}/{file.relative_to(folder).as_posix()}".encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
 
@@ -196,7 +197,8 @@ class Renderer:
             tasks.append(Task(f"article {article.source}", self.signature(
                 "article", article.source, self.issue_digest(issue), templates=("article.html", "redirect.html")),
                 lambda article=article: self.article(article) + [
-                    self.page("redirect.html", alias, target=article) for alias in article.aliases]))
+                    self.page("redirect.html", alias, target=article) for alias in article.aliases],
+                source=article.source))
         issues = site.issues
         for i, issue in enumerate(issues):
             newer = issues[i - 1] if i else None

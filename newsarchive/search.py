@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .errors import BuildError, Problem
 from .urls import output_file
+from .write import read_pickle, write_atomically
 
 HAN = r"\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Characters that are words of their own besides Han: × and ○ stand for withheld characters and zeros
@@ -152,7 +153,7 @@ class SearchIndexer:
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
         self.chars: dict[str, set[str]] = {}  # shard → the Han characters its index holds
         self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
-        self.known: dict[str, list[str]] = {}  # shard → pages kept from the last build (not added again)
+        self.known: dict[str, set[str]] = {}  # shard → kept pages whose copies are not in the folder (yet)
         self.reused = 0
         self.on_disk: dict[str, dict[str, str]] = {}  # shard → copy → digest, of the copies in self.folder
         if cache is None:
@@ -160,11 +161,7 @@ class SearchIndexer:
         else:
             self.folder = cache / "index"
             state = cache / INDEX_STATE
-            try:
-                with open(state, "rb") as f:
-                    self.on_disk = pickle.load(f)
-            except Exception:  # none, or damaged: every copy is made again
-                self.on_disk = {}
+            self.on_disk = read_pickle(state, {})  # none, or damaged: every copy is made again
             state.unlink(missing_ok=True)  # written again once the copies are all known (a killed build: none)
 
     def add(self, site_path: str, html: str, shard: str, date: str) -> None:
@@ -184,7 +181,7 @@ class SearchIndexer:
         re-indexed and the copy is not there already."""
         self.digests.setdefault(shard, {})[rel] = digest
         if self.on_disk.get(shard, {}).get(rel) != digest:
-            self.known.setdefault(shard, []).append(rel)
+            self.known.setdefault(shard, set()).add(rel)
         self._date(shard, date)
         self.count += 1
 
@@ -256,7 +253,6 @@ class SearchIndexer:
         already. `load(rel)` gives a kept page's HTML, for a shard that must be indexed again.
         Returns, per shard, whether its bundle was written."""
         previous = previous or {}
-        self.missing = {shard: set(rels) for shard, rels in self.known.items()}  # copies not made (yet)
         try:
             with ThreadPoolExecutor(self.jobs) as pool:  # each job is a Pagefind process
                 shards = sorted(self.digests)
@@ -271,10 +267,9 @@ class SearchIndexer:
                     for old in self.folder.iterdir():
                         if old.name not in self.digests:  # a shard no longer there
                             shutil.rmtree(old, ignore_errors=True)
-                present = {shard: {rel: d for rel, d in digests.items() if rel not in self.missing.get(shard, ())}
+                present = {shard: {rel: d for rel, d in digests.items() if rel not in self.known.get(shard, ())}
                            for shard, digests in self.digests.items()}
-                with open(self.cache / INDEX_STATE, "wb") as f:
-                    pickle.dump(present, f, protocol=pickle.HIGHEST_PROTOCOL)
+                write_atomically(self.cache / INDEX_STATE, pickle.dumps(present, protocol=pickle.HIGHEST_PROTOCOL))
             return written
         finally:
             self.cleanup()
@@ -310,7 +305,7 @@ class SearchIndexer:
             path = folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(index_copy(load(rel)).encode("utf-8"))
-        self.missing[shard] = set()
+        self.known[shard] = set()
         wanted = self.digests[shard]
         keys: set[str] = set()
         for dirpath, _, files in os.walk(folder):

@@ -129,6 +129,16 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
+def read_pickle(path: Path, default=None):
+    """A cache file written with write_atomically(path, pickle.dumps(...)); `default` if it is
+    missing or damaged (a cache is only ever a shortcut)."""
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except Exception:
+        return default
+
+
 def save_manifest(path: Path, manifest: dict, marker: Path) -> None:
     st = marker.stat()
     data = {**manifest, "marker": [st.st_ino, st.st_mtime_ns]}
@@ -137,13 +147,12 @@ def save_manifest(path: Path, manifest: dict, marker: Path) -> None:
 
 def load_manifest(path: Path, marker: Path) -> dict | None:
     """The manifest, if the output folder is still the one it describes (by its marker file)."""
+    manifest = read_pickle(path)
     try:
-        with open(path, "rb") as f:
-            manifest = pickle.load(f)
         st = marker.stat()
-    except Exception:  # missing, damaged or from an older version: a full build
+    except OSError:
         return None
-    return manifest if manifest.get("marker") == [st.st_ino, st.st_mtime_ns] else None
+    return manifest if isinstance(manifest, dict) and manifest.get("marker") == [st.st_ino, st.st_mtime_ns] else None
 
 
 def finish_commit(journal: Path) -> None:
