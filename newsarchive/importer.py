@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
-from .rawpage import (HAN, Block, bare_names, is_cut, is_signature, previous_item, split_blocks,
+from .rawpage import (HAN, Block, bare_names, classify, is_cut, is_signature, previous_item, split_blocks,
                       starts_enumeration, starts_mid_sentence, suspicious_tokens)
 
 
@@ -56,6 +56,10 @@ class Draft:
     def decide(self, action: str, line: int, confidence: float) -> None:
         self.decisions.append({"action": action, "line": line, "confidence": round(confidence, 2)})
 
+    def headline(self) -> list[Para]:
+        """Kicker, title and subtitle as paragraphs, to weigh what reads like this article."""
+        return [Para("h", t, []) for t in self.kicker + self.title + self.subtitle]
+
     def text(self) -> str:
         return "".join(self.kicker + self.title + self.subtitle + [p.text for p in self.paras])
 
@@ -68,6 +72,7 @@ class PageImport:
 
 
 MIN_CONTINUATION_SIMILARITY = 0.15  # a piece must read somewhat like the article it is moved to
+PLACE_EVIDENCE = 0.5  # a dispatch dated from the place of one article's dispatches, none elsewhere
 
 
 def looks_like_headline(block: Block, following: Block | None) -> bool:
@@ -89,17 +94,24 @@ def looks_like_subhead(block: Block, previous: Para | None, following: Block | N
             and (previous is None or previous.kind == "byline" or previous.kind == "p" and
                  (not is_cut(previous.text) or is_signature(previous.text)))
             and following is not None and following.kind == "para" and not starts_mid_sentence(following.text)
-            and not is_signature(following.text) and bool(re.search(r"[，。！？；]", following.text)))
+            and not is_signature(following.text) and bool(re.search(r"[，。！？；]", following.text))
+            and len(following.text) >= 10)  # 二、使贷款向生产 / 上发展。 is one sentence cut short
+
+
+def _closes_article(text: str) -> bool:
+    """A closing line (…敬献, a date, ——斯大林), but not a line of names, which is as often a byline."""
+    return is_signature(text) and bare_names(text) is None
 
 
 def parse_page(text: str, shown: str = "page") -> PageImport:
     """Assemble the articles of a page; raise BuildError if no article can be recognised."""
     blocks = split_blocks(text)
     furniture = [{"line": b.first, "text": b.text, "reason": b.reason} for b in blocks if b.kind == "furniture"]
-    blocks = [b for b in blocks if b.kind != "furniture"]
+    blocks = _rejoin_cut_datelines([b for b in blocks if b.kind != "furniture"])
     for i, b in enumerate(blocks):
         if looks_like_headline(b, blocks[i + 1] if i + 1 < len(blocks) else None) and \
-                (i == 0 or blocks[i - 1].kind == "para" and not is_cut(blocks[i - 1].text)):
+                (i == 0 or blocks[i - 1].kind in ("para", "dateline") and
+                 (not is_cut(blocks[i - 1].text) or _closes_article(blocks[i - 1].text))):
             b.kind, b.marks = "h2", ["unmarked headline"]
     articles: list[Draft] = []
     cur: Draft | None = None
@@ -113,7 +125,10 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
             lines = [(blk.first, blk.last) for blk in blocks[i:j]]
             if cur is not None and not cur.has_headline and cur.paras and \
                     ((cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None
-                      and after.kind == "para" and not starts_enumeration(after.text)) or
+                      and after.kind == "para" and not starts_enumeration(after.text)
+                      # a headless dispatch cut short is more likely a second dispatch whose end was
+                      # dropped elsewhere, unless the text under the headline plainly goes on with it
+                      and (cur.opened_by != "dateline" or starts_mid_sentence(after.text))) or
                      (cur.opened_by == "byline" and after is not None and after.kind not in ("byline", "dateline", "h2"))):
                 cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
                 cur.decide("reattached a displaced headline printed after the article's first lines", b.first, 0.85)
@@ -155,6 +170,8 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
                 para_kind = "h3"
                 cur.decide("took a short unpunctuated line between paragraphs as a subhead", b.first, 0.75)
         para = Para(para_kind, b.text, [(b.first, b.last)], dateline=b.kind == "dateline")
+        if "rejoined dateline" in b.marks:
+            cur.decide("joined a dateline cut by a column break inside its brackets", b.first, 0.9)
         if pending_join is cur and para_kind == "p":
             last = cur.paras[-1]
             last.text += para.text
@@ -181,6 +198,24 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
                 article.warnings.append({"line": para.lines[0][0], "warning": f"suspicious Latin word {token!r} inside Chinese text (kept as printed)"})
         warnings += article.warnings
     return PageImport(sorted(articles, key=lambda a: a.start), furniture, warnings)
+
+
+def _rejoin_cut_datelines(blocks: list[Block]) -> list[Block]:
+    """A column break inside a dateline's brackets (本报讯（记者 杨秀 / 峰）…, 【新华社哈尔滨十七日 / 电】…):
+    one block again, read anew, so the reporter's name is whole and a headline above it is seen as one."""
+    out: list[Block] = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        open_bracket = prev is not None and b.kind == "para" and (
+            prev.kind == "dateline" and re.search(r"[(（][^()（）]*$", prev.text)
+            or prev.kind == "para" and re.fullmatch(r"(?:■\s*)?【[^】]{1,20}", prev.text))
+        joined = classify(prev.text + b.text, prev.first, b.last) if open_bracket else None
+        if joined is not None and joined.kind == "dateline":
+            out[-1] = joined
+            joined.marks.append("rejoined dateline")
+        else:
+            out.append(b)
+    return out
 
 
 def _merge_headless(articles: list[Draft]) -> list[Draft]:
@@ -267,26 +302,30 @@ def _return_continuations(articles: list[Draft]) -> None:
                 k += 1
                 continue
             moved = [host.paras.pop(k)]
-            # Following paragraphs go too while they continue a numbered series of the other article,
-            # or read more like it.
+            # Following paragraphs go too while they continue a numbered series of the other article
+            # or follow a line that announces them (原电如下：)…
             in_series = False
             while k < len(host.paras) and host.paras[k].kind == "p" and not starts_mid_sentence(host.paras[k].text):
                 marker = previous_item(host.paras[k].text)
                 there = [p.text for p in best.paras + moved]
                 announced = moved[-1].text.rstrip().endswith(("：", ":"))  # 原电如下： — what follows is quoted
-                if announced or (marker and any(t.startswith(marker) for t in there)) or \
-                        (in_series and starts_enumeration(host.paras[k].text)):
-                    moved.append(host.paras.pop(k))
-                    in_series = True
-                    continue
-                candidate = _bigrams(host.paras[k].text)
-                own = Counter()
-                for p in host.paras[:k] + host.paras[k + 1:]:
-                    own.update(_bigrams(p.text))
-                target = _bigrams(best.text() + "".join(p.text for p in moved))
-                if _similarity(candidate, target, idf) <= _similarity(candidate, own, idf):
+                if not (announced or (marker and any(t.startswith(marker) for t in there)) or
+                        (in_series and starts_enumeration(host.paras[k].text))):
                     break
                 moved.append(host.paras.pop(k))
+                in_series = True
+            # …then as many as read more like the other article than like the host (the host resumes
+            # after the dropped tail): the split that best separates the two.
+            window = 0
+            while k + window < len(host.paras) and host.paras[k + window].kind == "p" and \
+                    not starts_mid_sentence(host.paras[k + window].text) and window < 12:
+                window += 1
+            elsewhere = Counter(place for a in articles if a is not host and a is not best
+                                for place in {dateline_place(p.text) for p in a.paras} - {None})
+            take = _tail_extent(host.paras[k:k + window], best.headline() + best.paras + moved,
+                                host.headline() + host.paras[:k] + host.paras[k + window:], idf, elsewhere)
+            moved += host.paras[k:k + take]
+            del host.paras[k:k + take]
             first = moved[0]
             best.paras[-1].text += first.text
             best.paras[-1].lines += first.lines
@@ -297,6 +336,51 @@ def _return_continuations(articles: list[Draft]) -> None:
                                   "continuation was joined to the cut-off sentence"})
 
 
+_DATELINE_PLACE = re.compile(r"^【?(新华社|本报|中央社|[^】\s]{1,6}社)(.{1,12}?)[〇一二三四五六七八九十廿卅\d]*月?"
+                             r"[〇一二三四五六七八九十廿卅\d]*日?(?:电|讯)")
+
+
+def dateline_place(text: str) -> str | None:
+    """The agency and place of a dispatch's dateline (【新华社邯郸十五日电】 → 新华社邯郸), or None."""
+    m = _DATELINE_PLACE.match(text)
+    return m.group(1) + m.group(2) if m else None
+
+
+def _tail_extent(candidates: list[Para], target: list[Para], own: list[Para], idf: dict[str, float],
+                 elsewhere: Counter) -> int:
+    """How many of the candidates (paragraphs after a moved tail) belong with it: the split maximising
+    how much more each moved one reads like the target and each kept one like its host. A dispatch
+    dated from a place only one side has dated from (a second 【新华社兴县…电】) is evidence, the
+    stronger the fewer other articles of the page (`elsewhere`: place → count) are dated from it."""
+    target_grams, own_grams = Counter(), Counter()
+    for p in target:
+        target_grams.update(_bigrams(p.text))
+    for p in own:
+        own_grams.update(_bigrams(p.text))
+    target_places = {dateline_place(p.text) for p in target} - {None}
+    own_places = {dateline_place(p.text) for p in own} - {None}
+    best, best_gain, gain = 0, 0.0, 0.0
+    for n, para in enumerate(candidates):
+        grams = _bigrams(para.text)
+        gain += _similarity(grams, target_grams, idf) - _similarity(grams, own_grams, idf)
+        place = dateline_place(para.text)
+        weight = PLACE_EVIDENCE / (1 + elsewhere[place]) ** 2
+        if place in target_places and place not in own_places:
+            gain += weight
+        elif place in own_places and place not in target_places:
+            gain -= weight
+        elif place and target_places and not own_places:
+            gain += PLACE_EVIDENCE / 2  # a dispatch inside a host that carries none (a feature, a commentary)
+        if gain > best_gain:
+            best, best_gain = n + 1, gain
+    return best
+
+
+def is_verse(a: str, b: str) -> bool:
+    """Two short lines, the first ending at a comma: lines of a song or poem, not one paragraph cut."""
+    return len(a) <= 16 and len(b) <= 20 and a.rstrip()[-1:] in "，、；"
+
+
 def _join_column_breaks(article: Draft) -> None:
     """Rejoin paragraphs cut by a column break: one that stops mid-sentence continues in the next."""
     paras = article.paras
@@ -304,6 +388,7 @@ def _join_column_breaks(article: Draft) -> None:
     while k + 1 < len(paras):
         a, b = paras[k], paras[k + 1]
         if a.kind == "p" and b.kind == "p" and is_cut(a.text) and not b.dateline and not starts_enumeration(b.text) and \
+                not is_verse(a.text, b.text) and \
                 (starts_mid_sentence(b.text) or not (is_signature(a.text) or is_signature(b.text))):
             confidence = 0.95 if starts_mid_sentence(b.text) or re.search(f"[{HAN}]$", a.text) else 0.8
             glue = " " if re.search(r"[A-Za-z]$", a.text) and re.match(r"[A-Za-z]", b.text) else ""

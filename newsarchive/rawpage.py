@@ -16,12 +16,20 @@ CLOSERS = "”’」』）)】》〉"
 PUNCT = "，、。！？；：,.!?;:"
 
 _DATELINE = re.compile(
-    r"^(?:■\s*)?(?:【本报讯】|本报讯\s*[(（][^()（）]*[)）]|本报[^\s，。]{0,8}电\s*[(（][^()（）]*[)）]|"
-    r"【?新华社[^\s，。]{0,12}电】?\s*(?:[(（][^()（）]*[)）])?|【[^】]{2,20}电】|【又讯】|【[^】]{2,12}讯】)")
+    r"^(?:■\s*)?(?:【本报讯】|本报讯\s*[(（][^()（）]*(?:[)）]|$)|本报[^\s，。]{0,8}电\s*[(（][^()（）]*[)）]|"
+    r"【?新华社[^\s，。]{0,12}电】?\s*(?:[(（][^()（）]*[)）])?|【[^】]{2,20}电】|【又讯】|【[^】]{2,12}(?:讯|消息)】)")
 _BYLINE = re.compile(
     rf"^(?:■\s*)?(?:本报(?:特约)?记者|记者|通讯员|本报通讯员|特约记者|文\s*/|图\s*/|摄影\s*/?)\s*{NAME}"
     rf"(?:[\s、，,]+(?:(?:本报)?(?:记者|通讯员|实习生|特约记者)\s*|文\s*/|图\s*/)?{NAME})*\s*$")
 COMPOUND_SURNAMES = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|令狐|长孙|宇文|司徒|夏侯|端木|独孤|南宫|西门"
+# The two hundred-odd most common surnames: a three-character line that starts with none of them
+# (发刊词, 编者按) is a short heading, not a name (two-character pen names such as 荒煤 are common).
+COMMON_SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+                      "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫"
+                      "孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅"
+                      "童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车"
+                      "项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛"
+                      "仲虞敖巩明佘池查麻苑迟邝")
 BARE_NAME = rf"(?:(?:{COMPOUND_SURNAMES})[{HAN}]{{1,2}}|[{HAN}]{{2,3}})"
 _BARE_NAMES = re.compile(rf"^{BARE_NAME}(?:[\s、]+{BARE_NAME}){{0,3}}$")
 _FURNITURE = [
@@ -192,12 +200,19 @@ def previous_item(text: str) -> str | None:
 def is_signature(text: str) -> bool:
     """A short closing line: a signature, a date, an attribution (——斯大林), a dedication (…敬贺)."""
     text = text.strip()
-    return (len(text) <= 24 and not re.search(r"[，。；：！？,;:!?]", text)
-            and (text.startswith("——") or bool(re.search(r"(?:贺|献|启|敬祝|[日月年])$", text)) or bare_names(text) is not None))
+    if re.search(r"[，。；：！？,;:!?]", text):
+        return False
+    # A sender's line: …同贺, …敬献, …同叩, …叩寒 (a telegram's sign-off with its day code), even a long list.
+    if len(text) <= 60 and re.search(r"(?:贺|献|启|叩[\u4e00-\u9fff]?)$", text):
+        return True
+    return len(text) <= 24 and (text.startswith("——") or bool(re.search(r"(?:敬祝|[日月年])$", text))
+                                or bare_names(text) is not None)
 
 
 def bare_names(text: str) -> tuple[str, ...] | None:
     """The names of a line that holds nothing but one to four names, or None."""
     if _BARE_NAMES.match(text.strip()) and not re.search(r"(?:通讯|电|讯|报|社|会|部)$", text.strip()):
-        return tuple(re.split(r"[\s、]+", text.strip()))
+        names = tuple(re.split(r"[\s、]+", text.strip()))
+        if all(len(n) != 3 or n[0] in COMMON_SURNAMES or re.match(COMPOUND_SURNAMES, n) for n in names):
+            return names
     return None

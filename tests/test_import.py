@@ -149,6 +149,32 @@ def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     assert [p.text for p in article.paras] == ["本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切断了。", "第三段。"]
 
 
+def test_a_dispatch_after_a_dropped_tail_goes_with_the_dispatches_of_its_place():
+    # The end of 甲's first dispatch (cut at 偏/关) is printed inside 乙, followed by 甲's second
+    # dispatch from the same place; 乙 resumes after it (a case from bench/import_accuracy.py).
+    text = page("## 晋绥群众置地生产", "【新华社兴县十四日电】晋绥二分区各地生产情绪普遍高涨。河曲、保德、偏",
+                "## 太行争取穿衣自给", "【新华社长治讯】太行今年植棉成绩超过以往任何一年，黎城全县六个区计划种棉三万亩。",
+                "关、神池、五寨六县，共增购牲口二千余头，群众对耕地施肥，更加注意。",
+                "【新华社兴县十一日电】晋绥各县今年植棉比去年增加一倍，棉田已全部下种。",
+                "平顺四区植棉户由两户迅速增到三千四百余户，原定棉田两千亩增植到四千六百余亩。")
+    first, second = parse_page(text).articles
+    assert [p.text[:12] for p in first.paras] == ["【新华社兴县十四日电】晋", "【新华社兴县十一日电】晋"]
+    assert first.paras[0].text.endswith("偏关、神池、五寨六县，共增购牲口二千余头，群众对耕地施肥，更加注意。")
+    assert [p.text[:6] for p in second.paras] == ["【新华社长治", "平顺四区植棉"]
+
+
+def test_closing_lines_verse_and_a_dateline_cut_in_its_brackets_are_read_as_printed():
+    text = page("## 不救灾民救伪军", "【新华社邯郸讯】边区救济分会电南京行政院，请速拨救济物资。", "晋冀鲁豫边区救济分会叩寒",
+                "一、贷款的分配还没有做到完全公道。", "## 劳动的妇女们", "本报讯（记者 杨秀",
+                "峰）战争不只是灾害，它还是一种考验。", "新妇女能劳动，样样都要干，", "吃饭，穿衣，姐妹呀，不依靠汉。",
+                "人民的军队报社人民画报社敬献", "发刊词", "本报讯（记者 张容）本报今天创刊了。")
+    first, second, third = parse_page(text).articles
+    assert [p.text for p in first.paras][1:] == ["晋冀鲁豫边区救济分会叩寒", "一、贷款的分配还没有做到完全公道。"]
+    assert second.reporters == ["杨秀峰"] and second.paras[0].text == "本报讯（记者 杨秀峰）战争不只是灾害，它还是一种考验。"
+    assert [p.text for p in second.paras][1:3] == ["新妇女能劳动，样样都要干，", "吃饭，穿衣，姐妹呀，不依靠汉。"]
+    assert third.title == ["发刊词"] and third.reporters == ["张容"]
+
+
 def test_decode_rejects_what_is_not_a_page():
     with pytest.raises(BuildError, match="empty"):
         decode(b"  \n", "x")
