@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .body import BodyRenderer, add_anchor_links, make_excerpt, plain_text
+from .body import BodyRenderer, make_excerpt, plain_text
 from .config import Config
 from .errors import BuildError, Problem
 from .model import Article, IssueMeta
@@ -187,7 +187,7 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     if check.problems:
         raise BuildError(check.problems)
     body_html = renderer.render(fm.body)
-    return replace(article, body_html=add_anchor_links(body_html), text=plain_text(body_html),
+    return replace(article, body_html=body_html, text=plain_text(body_html),
                    excerpt=make_excerpt(body_html, config.excerpt_length))
 
 

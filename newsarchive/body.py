@@ -13,7 +13,6 @@ _BLOCK = re.compile(r"<(p|h[1-6]|li|blockquote)\b[^>]*>(.*?)</\1>", re.S)
 _SENTENCE_END = re.compile(r"[。！？!?…]")
 
 
-_ANCHORED = re.compile(r'<(p|h[1-6]) id="([ps]\d+)">(.*?)</\1>', re.S)
 
 
 class _NumberBlocks(Treeprocessor):
@@ -44,21 +43,6 @@ class BodyRenderer:
         """Return the HTML of a Markdown body."""
         self._md.reset()
         return self._md.convert(source)
-
-
-def add_anchor_links(body_html: str) -> str:
-    """A visible ¶ link to each numbered paragraph and heading (left out of the search index)."""
-    def link(m: re.Match) -> str:
-        tag, ident, inner = m.groups()
-        label = f"第{ident[1:]}段" if ident[0] == "p" else f"第{ident[1:]}个小标题"
-        return (f'<{tag} id="{ident}">{inner}<a class="anchor" href="#{ident}" aria-label="链接到{label}" '
-                f'data-pagefind-ignore="">{"¶" if tag == "p" else "#"}</a></{tag}>')
-    return _ANCHORED.sub(link, body_html)
-
-
-def strip_anchor_links(body_html: str) -> str:
-    """The body without its ¶ links (for EPUB and feeds)."""
-    return re.sub(r'<a class="anchor" href="#[ps]\d+"[^>]*>[¶#]</a>', "", body_html)
 
 
 def blocks_of(body_html: str) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 from .model import Article, Issue
@@ -65,6 +66,11 @@ def ris(article: Article, issue: Issue, url: str) -> str:
         ("DA", article.date.strftime("%Y/%m/%d")), ("SP", str(article.page or "")), ("UR", url),
         ("LA", "zh"), ("ER", "")]
     return "".join(f"{tag}  - {value}\r\n" for tag, value in lines if value or tag == "ER")
+
+
+def data_uri(text: str, mime: str) -> str:
+    """A citation file as a link of its own (data: URI), to download without a file on the site."""
+    return f"data:{mime};charset=utf-8;base64,{base64.b64encode(text.encode('utf-8')).decode('ascii')}"
 
 
 def json_ld(article: Article, issue: Issue, url: str, issue_url: str, language: str) -> dict:

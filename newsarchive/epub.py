@@ -7,7 +7,6 @@ import zipfile
 from typing import TYPE_CHECKING
 
 from . import urls
-from .body import strip_anchor_links
 from .model import Issue
 
 if TYPE_CHECKING:
@@ -29,7 +28,7 @@ def make_epub(renderer: Renderer, issue: Issue) -> bytes:
     ]
     for name, article in chapters:
         files.append((f"OEBPS/{name}", renderer.text("epub/chapter.xhtml", path, issue=issue, article=article,
-                                                      body=strip_anchor_links(article.body_html))))
+                                                      body=article.body_html)))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as epub:
         # The mimetype comes first and uncompressed (EPUB OCF 3.0, 4.3).

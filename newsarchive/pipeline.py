@@ -20,11 +20,11 @@ from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError
 from .linkcheck import broken_body_links
 from .model import Site
-from .render import Renderer, code_digest
-from .search import SearchIndexer, pagefind_executable, script_variants, shard_keys
+from .render import Renderer, code_digest, digest_of
+from .search import SearchIndexer, pagefind_executable, record, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
 from .write import (MANIFEST, MARKER, Writer, finish_commit, load_manifest, remove_abandoned,
-                    read_pickle, remove_abandoned_folders, write_atomically)
+                    read_pickle, write_atomically)
 
 JOURNAL = "journal.json"
 
@@ -107,23 +107,21 @@ _JOB: tuple | None = None  # the work of a parallel render, inherited by the wor
 
 def render_slice(worker: int) -> dict:
     """Render every jobs-th task from `worker` on, writing the files; report what was written."""
-    tasks, writer, indexer, shards, dates, jobs = _JOB
+    tasks, writer, jobs = _JOB
     written = []
     for i in range(worker, len(tasks), jobs):
         for page in tasks[i].render():
             data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
             writer.write_bytes(page.path, data, register=False)
             written.append((tasks[i].key, output_file(page.path), file_digest(data)))
-            if page.source:
-                indexer.add(page.path, page.content, shards[page.source], dates[page.source])
-    return {"files": written, "index": indexer.take()}
+    return {"files": written}
 
 
-def render_in_parallel(tasks, writer, indexer, shards, dates, jobs: int):
+def render_in_parallel(tasks, writer, jobs: int):
     """Render in `jobs` processes (forked, so each has the site model already); yields their reports."""
     global _JOB
     jobs = max(1, min(jobs, len(tasks)))
-    _JOB = (tasks, writer, indexer, shards, dates, jobs)
+    _JOB = (tasks, writer, jobs)
     try:
         if jobs == 1:
             yield render_slice(0)
@@ -160,7 +158,6 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     progress = progress or (lambda stage, n: None)
     finish_interrupted_commit(config)
     remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
-    remove_abandoned_folders(cache_folder(config), ".pagefind-")  # left by a build killed while indexing
     stamp = source_stamp(config)
     if not force:
         last = unchanged_since_last_build(config, stamp)
@@ -178,35 +175,34 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
     indexer = SearchIndexer(cache)
     shards = shard_keys(site.articles)
-    dates = {a.source: a.date.isoformat() for a in site.articles}
+    record_base = digest_of(code_digest(), config.language)
+    for a in site.articles:
+        issue = site.issue_of[a.source]
+        shown = repr((a.title, a.kicker, a.subtitle, a.reporters, a.date, a.section, a.page, a.order, a.topics,
+                      a.byline_missing, issue.paper))
+        indexer.add(output_file(urls.article_path(a)), shards[a.source], a.date.isoformat(),
+                    digest_of(record_base, a.digest or repr(a), shown))
     units: dict[str, list] = {}  # piece of rendering → [signature, {file: digest}]
     try:
         renderer = Renderer(site)
         tasks, todo = renderer.tasks(), []
         old_units = previous["units"] if previous else {}
-        old_index = previous["index"] if previous else {}
-        pages_of = {a.source: output_file(urls.article_path(a)) for a in site.articles}
         for task in tasks:
             old = old_units.get(task.key)
-            page = pages_of.get(task.source)
-            if (task.signature is not None and old is not None and old[0] == task.signature
-                    and (page is None or page in old_index)):
+            if task.signature is not None and old is not None and old[0] == task.signature:
                 units[task.key] = old
                 for rel in old[1]:
                     writer.register(rel, staged=False)
-                if page is not None:  # an article page: in the search index as it was
-                    indexer.add_known(page, shards[task.source], dates[task.source], old_index[page])
             else:
                 todo.append(task)
                 units[task.key] = [task.signature, {}]
         jobs = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)  # a small job: not worth a process
         rendered = 0
-        for result in render_in_parallel(todo, writer, indexer, shards, dates, jobs):
+        for result in render_in_parallel(todo, writer, jobs):
             for key, rel, digest in result["files"]:
                 writer.register(rel)
                 units[key][1][rel] = digest
             rendered += len(result["files"])
-            indexer.merge(result["index"])
             progress("render", rendered)
         pages = sum(len(files) for _, files in units.values())
         units["static"] = [None, {}]
@@ -221,8 +217,12 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
             raise BuildError(problems)
         sw = renderer.service_worker(version.hexdigest()[:16])
         old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
-        written = indexer.build(writer.staging / "pagefind", old_shards,
-                                lambda rel: (config.output / rel).read_text(encoding="utf-8"))
+        by_shard: dict[str, list] = {}
+        for a in site.articles:
+            by_shard.setdefault(shards[a.source], []).append(a)
+        written = indexer.build(writer.staging / "pagefind", old_shards, lambda shard: (
+            (output_file(urls.article_path(a)), record(a, site.issue_of[a.source], config.language))
+            for a in by_shard[shard]))
         for shard, fresh in written.items():
             key = f"pagefind {shard}"
             if fresh:
@@ -250,7 +250,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
                 writer.write_text(site_path, text)
             units["extra"][1][output_file(site_path)] = file_digest((writer.staging / output_file(site_path)).read_bytes())
         progress("index", indexer.count)
-        manifest = {"units": units, "index": indexer.page_digests()}
+        manifest = {"units": units}
         if previous is None:
             writer.commit(journal=cache / JOURNAL, manifest=manifest)
         else:
@@ -260,11 +260,10 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
             writer.commit(changed, set(old_files) - set(new_files), cache / JOURNAL, manifest)
     except BaseException:
         writer.abort()
-        indexer.cleanup()
         raise
     stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
                        shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered)
-    del indexer, units, manifest, renderer, tasks, previous, old_units, old_index  # memory, for saving the parse cache
+    del indexer, units, manifest, renderer, tasks, previous, old_units  # memory, for saving the parse cache
     parsed.save({a.source for a in site.articles})
     state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
              "indexed": stats.indexed}

@@ -16,7 +16,6 @@ import jinja2.meta
 from markupsafe import Markup
 
 from . import cite, urls
-from .body import strip_anchor_links
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError, Problem
 from .epub import make_epub
@@ -85,9 +84,9 @@ def make_environment(config: Config) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(url=_url, abs_url=_abs_url, link_url=_link_url, month_grid=month_grid, weekdays=WEEKDAYS,
-                       kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path, cite_path=urls.cite_path,
+                       kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path,
                        epub_path=urls.epub_path, stable_id=_stable_id, cite=cite)
-    env.filters.update(cn_date=cn_date, json=_json, strip_anchors=strip_anchor_links, stamp=_stamp)
+    env.filters.update(cn_date=cn_date, json=_json, stamp=_stamp)
     return env
 
 
@@ -169,17 +168,12 @@ class Renderer:
             raise BuildError([Problem(name, f"template error: {exc}", line)])
 
     def article(self, article: Article) -> list[RenderedPage]:
-        """The article page and its citation files."""
+        """The article page."""
         previous, following = self.site.neighbours[article.source]
         issue = self.site.issue_of[article.source]
-        url = urls.absolute_url(self.site.config.base_url, urls.article_path(article))
         path = urls.article_path(article)
-        return [
-            RenderedPage(path, self.text("article.html", path, article=article, issue=issue, previous=previous,
-                                         following=following), source=article.source),
-            RenderedPage(urls.cite_path(article, "bib"), cite.bibtex(article, issue, url)),
-            RenderedPage(urls.cite_path(article, "ris"), cite.ris(article, issue, url)),
-        ]
+        return [RenderedPage(path, self.text("article.html", path, article=article, issue=issue, previous=previous,
+                                             following=following), source=article.source)]
 
     def all_pages(self) -> Iterator[RenderedPage]:
         """Every file of the site but the service worker, articles first."""

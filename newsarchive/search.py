@@ -1,16 +1,18 @@
-"""The search index: Pagefind over the article pages, with every Han character a word.
+"""The search index: Pagefind over the articles, with every Han character a word.
 
 Pagefind does not segment Chinese, so a query would only match at the start of a run of Han
-characters. Indexing a copy of each article page in which every Han character stands apart,
-and sending queries rewritten the same way as exact phrases (static/search.js), makes search
-find any substring, as find-in-page does. Only the text of the `data-pagefind-body` element
-and the attributes of the page feed the index.
+characters. Pagefind therefore reads, instead of the published pages, a record of each article
+(`record`: its headline and text with every Han character standing apart, its details as
+Pagefind metadata, filters and sort key), and search.js sends queries rewritten the same way as
+exact phrases, so that search finds any substring, as find-in-page does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import multiprocessing
 import os
 import pickle
 import re
@@ -18,12 +20,11 @@ import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable, Iterable
 
 from .errors import BuildError, Problem
-from .urls import output_file
-from .write import read_pickle, write_atomically
+from .write import read_pickle, remove_abandoned_folders
 
 HAN = r"\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Characters that are words of their own besides Han: × and ○ stand for withheld characters and zeros
@@ -88,10 +89,33 @@ def pagefind_executable() -> str:
     return str(get_executable())
 
 
-INDEX_STATE = "index-state.pickle"
 UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                 "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 SHARD_LIMIT = 3000  # articles in one index: a year, or a month where a year holds more
+RECORDS_PREFIX = "newsarchive-index-"  # + pid: a shard's records while Pagefind reads them
+
+
+def record(article, issue, language: str) -> str:
+    """What Pagefind reads for an article (not the published page): its headline and text, every
+    Han character a word, and its details as Pagefind metadata, filters and sort key. Built from
+    the model, so a shard can be indexed again without reading or keeping any page."""
+    e = html.escape
+    meta = [("title", article.title), ("kicker", article.kicker), ("subtitle", article.subtitle),
+            ("date", article.date.isoformat()), ("section", article.section), ("page", str(article.page or "")),
+            ("reporter", "、".join(article.reporters)), ("paper", issue.paper)]
+    head = [f'<meta data-pagefind-meta="{key}[content]" content="{e(value)}">' for key, value in meta
+            if value or key in ("page", "reporter", "paper")]
+    sort = f"{article.date.isoformat()}/{article.page or 0:03d}/{article.order or 0:04d}"
+    head.append(f'<meta data-pagefind-sort="date[content]" content="{sort}">')
+    filters = [("section", article.section), ("year", str(article.date.year))]
+    filters += [("reporter", name) for name in article.reporters] + [("topic", name) for name in article.topics]
+    head += [f'<meta data-pagefind-filter="{key}[content]" content="{e(value)}">' for key, value in filters]
+    top = "".join([f'<p class="kicker">{e(article.kicker)}</p>' if article.kicker else "", f"<h1>{e(article.title)}</h1>",
+                   f'<p class="subtitle">{e(article.subtitle)}</p>' if article.subtitle else "",
+                   f'<p class="byline">记者 {e("、".join(article.reporters))}</p>' if article.byline_missing else ""])
+    page = (f'<!doctype html><html lang="{e(language)}"><head><meta charset="utf-8">{"".join(head)}</head>'
+            f"<body><div data-pagefind-body>{top}{article.body_html}</div></body></html>")
+    return index_copy(page)
 
 
 ROUTER_BUCKET_BYTES = 8000
@@ -135,82 +159,40 @@ def shard_keys(articles) -> dict[str, str]:
     return {a.source: (f"{a.date:%Y-%m}" if per_year[a.date.year] > SHARD_LIMIT else f"{a.date:%Y}") for a in articles}
 
 
-class SearchIndexer:
-    """Collects index copies of searchable pages per shard, then runs Pagefind over each shard.
+Records = Callable[[str], Iterable[tuple[str, str]]]  # shard → (page, record) of each of its articles
+_RECORDS: Records | None = None  # inherited by the indexing processes (fork)
 
-    Pagefind writes its filter and metadata indexes in a different order on every run (its issue
-    #638), and indexing is the slowest step, so each shard's bundle is kept in a cache keyed by a
-    hash of everything it reads: a shard whose pages did not change is reused, byte for byte.
-    The index copies themselves are kept in the cache too (index/<shard>/), so that re-indexing a
-    shard after an edit writes the copies of the changed pages only.
+
+class SearchIndexer:
+    """One Pagefind index per shard, each re-made only when a record in it changed.
+
+    Every article is `add`ed with the digest of its record (what Pagefind would read, see
+    `record`); a shard's input hash covers them all. A shard whose hash is the one of the last
+    build keeps its bundle where it is in the site; the others are indexed again, in parallel
+    processes, each writing its records to a scratch folder (in memory where /dev/shm allows) for
+    Pagefind to read. Each bundle and its router keys are kept in the cache by input hash, so that
+    the same records always give the same bytes (Pagefind alone does not, its issue #638).
     """
 
-    def __init__(self, cache: Path | None = None, jobs: int = 2):  # jobs: Pagefind runs at once
+    def __init__(self, cache: Path | None = None, jobs: int = 2):  # jobs: shards indexed at once
         self.cache = cache
         self.jobs = max(1, jobs)
         self.count = 0
-        self.digests: dict[str, dict[str, str]] = {}  # shard → index copy → digest
+        self.digests: dict[str, dict[str, str]] = {}  # shard → page → record digest
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
-        self.chars: dict[str, set[str]] = {}  # shard → the Han characters its index holds
         self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
-        self.known: dict[str, set[str]] = {}  # shard → kept pages whose copies are not in the folder (yet)
         self.reused = 0
-        self.on_disk: dict[str, dict[str, str]] = {}  # shard → copy → digest, of the copies in self.folder
-        if cache is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="newsarchive-index-"))
-        else:
-            self.folder = cache / "index"
-            state = cache / INDEX_STATE
-            self.on_disk = read_pickle(state, {})  # none, or damaged: every copy is made again
-            state.unlink(missing_ok=True)  # written again once the copies are all known (a killed build: none)
 
-    def add(self, site_path: str, html: str, shard: str, date: str) -> None:
-        rel = output_file(site_path)
-        data = index_copy(html).encode("utf-8")
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        if self.on_disk.get(shard, {}).get(rel) != digest:
-            path = self.folder / shard / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+    def add(self, rel: str, shard: str, date: str, digest: str) -> None:
         self.digests.setdefault(shard, {})[rel] = digest
-        self._date(shard, date)
-        self.count += 1
-
-    def add_known(self, rel: str, shard: str, date: str, digest: str) -> None:
-        """A page kept from the last build: its copy is made (from the page) only if its shard is
-        re-indexed and the copy is not there already."""
-        self.digests.setdefault(shard, {})[rel] = digest
-        if self.on_disk.get(shard, {}).get(rel) != digest:
-            self.known.setdefault(shard, set()).add(rel)
-        self._date(shard, date)
-        self.count += 1
-
-    def _date(self, shard: str, date: str) -> None:
         span = self.dates.setdefault(shard, [date, date])
         span[0], span[1] = min(span[0], date), max(span[1], date)
+        self.count += 1
 
     @property
     def all_chars(self) -> set[str]:
         """Every Han character the index holds."""
-        return set().union(*self.chars.values())
-
-    def page_digests(self) -> dict[str, str]:
-        """Index copy digest of every page, for the next build's add_known."""
-        return {rel: d for digests in self.digests.values() for rel, d in digests.items()}
-
-    def take(self) -> dict:
-        """What was added here (in a worker process), to merge into the main process's indexer."""
-        return {"digests": self.digests, "dates": self.dates, "count": self.count}
-
-    def merge(self, part: dict) -> None:
-        if part["digests"] is self.digests:  # rendered in this very process
-            return
-        for shard, digests in part["digests"].items():
-            self.digests.setdefault(shard, {}).update(digests)
-        for shard, (first, last) in part["dates"].items():
-            span = self.dates.setdefault(shard, [first, last])
-            span[0], span[1] = min(span[0], first), max(span[1], last)
-        self.count += part["count"]
+        return {k for keys in self.keys.values() for k in keys if len(k) == 1}
 
     def input_hash(self, shard: str) -> str:
         digest = hashlib.sha256(f"{pagefind_executable()}\0{SYMBOLS}\0{UNUSED_FILES}\0{shard}\n".encode())
@@ -247,92 +229,95 @@ class SearchIndexer:
             out[f"router/{n}.json"] = json.dumps(dict(sorted(table.items())), ensure_ascii=False, separators=(",", ":"))
         return out
 
-    def build(self, bundle: Path, previous: dict[str, str] | None = None, load=None) -> dict[str, bool]:
-        """Write one Pagefind bundle per shard under `bundle` (site/pagefind/<shard>/), but for the
-        shards whose input hash is in `previous` (the last build's): their bundles are in the site
-        already. `load(rel)` gives a kept page's HTML, for a shard that must be indexed again.
+    def build(self, bundle: Path, previous: dict[str, str], records: Records) -> dict[str, bool]:
+        """Write under `bundle` (site/pagefind/<shard>/) the Pagefind bundle of every shard whose
+        input hash is not the one in `previous` (the last build's, whose bundles are in the site).
         Returns, per shard, whether its bundle was written."""
-        previous = previous or {}
+        global _RECORDS
+        hashes = {shard: self.input_hash(shard) for shard in sorted(self.digests)}
+        written, todo = {}, []
+        for shard, digest in hashes.items():
+            cached = self.cache / f"pagefind-{shard}-{digest}" if self.cache is not None else None
+            if cached is not None and (cached / ".complete").exists():
+                self.keys[shard] = read_pickle(cached / "keys.pickle", set())
+                self.reused += 1
+                written[shard] = previous.get(shard) != digest
+                if written[shard]:
+                    link_tree(cached / "bundle", bundle / shard)
+            else:
+                todo.append(shard)
+                written[shard] = True
+        if self.cache is not None:
+            remove_abandoned_folders(self.cache, ".pagefind-")  # left by a build killed while indexing
+        remove_abandoned_folders(scratch_parent(self.cache), RECORDS_PREFIX)
+        _RECORDS = records
         try:
-            with ThreadPoolExecutor(self.jobs) as pool:  # each job is a Pagefind process
-                shards = sorted(self.digests)
-                written = dict(zip(shards, pool.map(
-                    lambda shard: self._build_shard(shard, bundle / shard, previous.get(shard), load), shards)))
-            if self.cache is not None:
-                keep = {f"pagefind-{shard}-{self.input_hash(shard)}" for shard in self.digests}
-                for old in self.cache.glob("pagefind-*"):
-                    if old.name not in keep:
-                        shutil.rmtree(old, ignore_errors=True)
-                if self.folder.is_dir():
-                    for old in self.folder.iterdir():
-                        if old.name not in self.digests:  # a shard no longer there
-                            shutil.rmtree(old, ignore_errors=True)
-                present = {shard: {rel: d for rel, d in digests.items() if rel not in self.known.get(shard, ())}
-                           for shard, digests in self.digests.items()}
-                write_atomically(self.cache / INDEX_STATE, pickle.dumps(present, protocol=pickle.HIGHEST_PROTOCOL))
-            return written
+            jobs = min(self.jobs, len(todo))
+            work = [(shard, hashes[shard], bundle / shard, self.cache) for shard in todo]
+            if jobs <= 1:
+                results = [_index_shard(*job) for job in work]
+            else:
+                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                    results = pool.starmap(_index_shard, work)
         finally:
-            self.cleanup()
+            _RECORDS = None
+        self.keys.update(zip(todo, results))
+        if self.cache is not None:
+            keep = {f"pagefind-{shard}-{digest}" for shard, digest in hashes.items()}
+            for old in self.cache.glob("pagefind-*"):
+                if old.name not in keep:
+                    shutil.rmtree(old, ignore_errors=True)
+        return written
 
-    def _build_shard(self, shard: str, dest: Path, previous: str | None, load) -> bool:
-        if self.cache is None:
-            self._index_shard(shard, dest, load)
-            return True
-        digest = self.input_hash(shard)
-        cached = self.cache / f"pagefind-{shard}-{digest}"
-        if (cached / ".complete").exists() and (cached / "keys.json").exists():
-            self.reused += 1
-            found = json.loads((cached / "keys.json").read_text(encoding="utf-8"))
-            self.keys[shard], self.chars[shard] = set(found["keys"]), set(found["chars"])
-            if previous == digest:
-                return False
-        else:
-            fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=self.cache))
-            self._index_shard(shard, fresh / "bundle", load)
-            found = {"keys": sorted(self.keys[shard]), "chars": sorted(self.chars[shard])}
-            (fresh / "keys.json").write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
-            (fresh / ".complete").write_text("")
-            shutil.rmtree(cached, ignore_errors=True)
-            os.rename(fresh, cached)
-        link_tree(cached / "bundle", dest)
-        return True
 
-    def _index_shard(self, shard: str, bundle: Path, load) -> None:
-        """Pagefind over a shard's index copies: first the missing ones are made and stale ones
-        removed; the router's keys are read from them."""
-        folder = self.folder / shard
-        for rel in self.known.get(shard, ()):
+def scratch_parent(cache: Path | None) -> Path:
+    """Where records wait for Pagefind: in memory (/dev/shm) when it has room, else the cache."""
+    shm = Path("/dev/shm")
+    try:
+        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 256 * 2 ** 20:
+            return shm
+    except OSError:
+        pass
+    return cache if cache is not None else Path(tempfile.gettempdir())
+
+
+def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> set[str]:
+    """Pagefind over the records of one shard (in an indexing process), its bundle written to
+    `dest`, by way of the cache when there is one (pagefind-<shard>-<input hash>: Pagefind does
+    not write the same bytes twice, issue #638); returns the shard's router keys."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{RECORDS_PREFIX}{os.getpid()}-", dir=scratch_parent(cache)))
+    try:
+        keys: set[str] = set()
+        for rel, text in _RECORDS(shard):
             path = folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(index_copy(load(rel)).encode("utf-8"))
-        self.known[shard] = set()
-        wanted = self.digests[shard]
-        keys: set[str] = set()
-        for dirpath, _, files in os.walk(folder):
-            for name in files:
-                path = os.path.join(dirpath, name)
-                rel = os.path.relpath(path, folder).replace(os.sep, "/")
-                if rel not in wanted:
-                    os.unlink(path)
-                    continue
-                with open(path, encoding="utf-8") as f:
-                    route_keys(body_text(f.read()), keys)
-        self.keys[shard], self.chars[shard] = keys, {k for k in keys if len(k) == 1}
-        self._run_pagefind(folder, bundle)
+            path.write_text(text, encoding="utf-8")
+            route_keys(body_text(text), keys)
+        if cache is None:
+            run_pagefind(folder, dest)
+            return keys
+        fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=cache))
+        run_pagefind(folder, fresh / "bundle")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    (fresh / "keys.pickle").write_bytes(pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
+    (fresh / ".complete").write_text("")
+    cached = cache / f"pagefind-{shard}-{digest}"
+    shutil.rmtree(cached, ignore_errors=True)
+    os.rename(fresh, cached)
+    link_tree(cached / "bundle", dest)
+    return keys
 
-    def _run_pagefind(self, site: Path, bundle: Path) -> None:
-        command = [pagefind_executable(), "--site", str(site), "--output-path", str(bundle),
-                   "--keep-index-url", "--include-characters", SYMBOLS, "--silent"]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise BuildError([Problem("pagefind", f"indexing failed (exit {result.returncode}): "
-                                      f"{(result.stderr or result.stdout).strip()[-2000:]}")])
-        for name in UNUSED_FILES:  # Pagefind's own search interfaces: the archive has its own
-            (bundle / name).unlink(missing_ok=True)
 
-    def cleanup(self) -> None:
-        if self.cache is None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+def run_pagefind(site: Path, bundle: Path) -> None:
+    command = [pagefind_executable(), "--site", str(site), "--output-path", str(bundle),
+               "--keep-index-url", "--include-characters", SYMBOLS, "--silent"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError([Problem("pagefind", f"indexing failed (exit {result.returncode}): "
+                                  f"{(result.stderr or result.stdout).strip()[-2000:]}")])
+    for name in UNUSED_FILES:  # Pagefind's own search interfaces: the archive has its own
+        (bundle / name).unlink(missing_ok=True)
 
 
 def link_tree(source: Path, dest: Path) -> None:

@@ -54,11 +54,6 @@ def feed_path(term: Term | None = None) -> str:
     return FEED if term is None else f"{term.kind}/{term.slug}/{FEED}"
 
 
-def cite_path(article: Article, ext: str) -> str:
-    """Downloadable citation files beside the article: cite.bib, cite.ris."""
-    return f"{article_path(article)}cite.{ext}"
-
-
 def epub_path(issue: Issue) -> str:
     """The EPUB of an issue, in its folder: 1946/05/15/1946-05-15.epub."""
     return f"{issue_path(issue.date)}{issue.date.isoformat()}.epub"

@@ -1,5 +1,6 @@
 """Links that last: canonical URLs, metadata for citation, feeds, redirects, EPUB."""
 
+import base64
 import json
 import re
 import shutil
@@ -69,18 +70,34 @@ def test_the_gbt7714_citation_of_a_seed_article_is_exact(sample_site):
     assert "李佳琪. 减少一次燃放 增加一份安全[N]. 哈尔滨日报, 2024-02-02(1)." in kmd
 
 
-def test_bibtex_and_ris_downloads(sample_site):
-    bib = read(sample_site, RENDA + "cite.bib")
+def test_bibtex_and_ris_downloads_are_inside_the_page(sample_site):
+    html = read(sample_site, RENDA + "index.html")
+    found = {m.group(3): base64.b64decode(m.group(2)).decode("utf-8") for m in re.finditer(
+        r'<a href="data:application/(x-bibtex|x-research-info-systems);charset=utf-8;base64,([^"]*)" download="([^"]+)">', html)}
+    assert sorted(found) == ["20240202-renda-changweihui-2023-gongzuo-zongshu.bib",
+                                       "20240202-renda-changweihui-2023-gongzuo-zongshu.ris"]
+    bib = found["20240202-renda-changweihui-2023-gongzuo-zongshu.bib"]
     assert bib.startswith("@article{20240202-renda-changweihui-2023-gongzuo-zongshu,")
     assert "author = {尹明}" in bib and "journal = {哈尔滨日报}" in bib and f"url = {{{BASE + RENDA}}}" in bib
-    ris = (sample_site / RENDA / "cite.ris").read_bytes().decode("utf-8").split("\r\n")  # RIS lines end in CRLF
+    ris = found["20240202-renda-changweihui-2023-gongzuo-zongshu.ris"].split("\r\n")  # RIS lines end in CRLF
     assert ris[0] == "TY  - NEWS" and "AU  - 尹明" in ris and "DA  - 2024/02/02" in ris and "ER  - " in ris
+    assert not list(sample_site.rglob("cite.*"))
 
 
-def test_paragraphs_and_subheads_can_be_linked(sample_site):
+def test_paragraphs_and_subheads_have_ids_to_link(sample_site):
     html = read(sample_site, RENDA + "index.html")
-    assert '<p id="p3">翻开哈尔滨市' in html and '<a class="anchor" href="#p3"' in html
-    assert '<h3 id="s1">推进全过程人民民主的冰城实践<a class="anchor" href="#s1"' in html
+    assert '<p id="p3">翻开哈尔滨市' in html
+    assert '<h3 id="s1">推进全过程人民民主的冰城实践</h3>' in html
+
+
+@pytest.mark.browser
+def test_a_paragraph_link_shows_beside_each_paragraph(page, sample_site, serve_folder):
+    page.goto(serve_folder(sample_site) + RENDA + "index.html")
+    link = page.locator("#p3 a.anchor")
+    assert link.get_attribute("href") == "#p3" and link.get_attribute("aria-label") == "链接到第3段"
+    assert page.locator("#s1 a.anchor").inner_text() == "#"
+    link.click()
+    assert page.url.endswith("#p3")
 
 
 def test_feeds_sitemap_and_robots(sample_site):

@@ -26,7 +26,9 @@
     // (but not a point or dash inside a number or Latin word: 3.25 is one word to the index too)
     var spaced = (query || "").replace(/(?<![A-Za-z0-9])\p{P}|\p{P}(?![A-Za-z0-9])/gu, " ")
       .replace(HAN_BOUNDARY, " ").replace(/\s+/g, " ").trim();
-    return spaced.indexOf(" ") >= 0 ? '"' + spaced + '"' : spaced;
+    // A lone Han character is quoted too: unquoted, Pagefind would also match it at the start of
+    // the (unspaced) metadata it indexes, 要 in the section 要闻.
+    return spaced.indexOf(" ") >= 0 || /^\p{Script=Han}$/u.test(spaced) ? '"' + spaced + '"' : spaced;
   }
 
   /** Excerpts come back spaced like the index: join Han characters again, merge <mark>s. */

@@ -1,7 +1,7 @@
 /* Progressive enhancements; every page works without them.
  * - registers the service worker (https or localhost only) for offline reading;
  * - "save this issue" on issue pages, the list of saved issues on saved/;
- * - one-click copy of citations. */
+ * - one-click copy of citations, ¶ links to paragraphs. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -63,7 +63,7 @@
 
   /** Mark what a search found (?hl=…) in the article text, and bring the first one into view. */
   function highlight(forms) {
-    var body = document.querySelector("[data-pagefind-body]");
+    var body = document.querySelector(".article-text");
     forms = forms.filter(Boolean);
     if (!body || !forms.length) return;
     var walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
@@ -97,10 +97,27 @@
   var secure = location.protocol === "https:" || location.hostname === "localhost" || location.hostname === "127.0.0.1";
   if ("serviceWorker" in navigator && secure) setUpOffline();
 
-  document.querySelectorAll("button.copy").forEach(function (button) {
-    button.hidden = false;
+  // A ¶ link to each numbered paragraph and subhead of an article (their ids are in the page).
+  document.querySelectorAll(".article-body p[id], .article-body h3[id]").forEach(function (block) {
+    var link = document.createElement("a");
+    var paragraph = block.tagName === "P";
+    link.className = "anchor";
+    link.href = "#" + block.id;
+    link.setAttribute("aria-label", "链接到第" + block.id.slice(1) + (paragraph ? "段" : "个小标题"));
+    link.textContent = paragraph ? "¶" : "#";
+    block.appendChild(link);
+  });
+
+  // A copy button beside each citation.
+  document.querySelectorAll(".cite-text[id]").forEach(function (cited) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy";
+    button.dataset.copy = cited.id;
+    button.textContent = "复制";
+    cited.after(" ", button);
     button.addEventListener("click", function () {
-      var text = document.getElementById(button.dataset.copy).textContent;
+      var text = cited.textContent;
       var done = function () { button.textContent = "已复制"; setTimeout(function () { button.textContent = "复制"; }, 2000); };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
