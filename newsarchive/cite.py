@@ -1,8 +1,8 @@
-"""Citations of an article: GB/T 7714-2015, APA, BibTeX and RIS. Pure functions of the model."""
+"""Citations of an article: GB/T 7714-2015 and APA (BibTeX and RIS are made in the browser, site.js,
+from the citation_* metadata of the page). Pure functions of the model."""
 
 from __future__ import annotations
 
-import base64
 import re
 
 from .model import Article, Issue
@@ -41,39 +41,12 @@ def apa(article: Article, issue: Issue, url: str) -> str:
     return f"{head}{title} {issue.paper}{page}.{tail}"
 
 
-def _bib_escape(value: str) -> str:
-    return re.sub(r"([{}\\%&$#_^~])", r"\\\1", value)
-
-
 def cite_key(article: Article) -> str:
+    """The key of the article's BibTeX entry and the name of its citation files (made by site.js)."""
     return f"{article.date:%Y%m%d}-{article.slug}"
 
 
-def bibtex(article: Article, issue: Issue, url: str) -> str:
-    """A BibTeX @article entry with the newspaper as journal."""
-    d = article.date
-    fields = [("author", " and ".join(article.reporters)), ("title", full_title(article)),
-              ("journal", issue.paper), ("year", str(d.year)), ("month", str(d.month)), ("day", str(d.day)),
-              ("date", d.isoformat()), ("pages", str(article.page or "")), ("url", url), ("language", "chinese")]
-    body = ",\n".join(f"  {k} = {{{_bib_escape(v) if k != 'url' else v}}}" for k, v in fields if v)
-    return f"@article{{{cite_key(article)},\n{body}\n}}\n"
-
-
-def ris(article: Article, issue: Issue, url: str) -> str:
-    """An RIS record of type NEWS (newspaper article)."""
-    lines = [("TY", "NEWS")] + [("AU", name) for name in article.reporters] + [
-        ("TI", full_title(article)), ("T2", issue.paper), ("PY", str(article.date.year)),
-        ("DA", article.date.strftime("%Y/%m/%d")), ("SP", str(article.page or "")), ("UR", url),
-        ("LA", "zh"), ("ER", "")]
-    return "".join(f"{tag}  - {value}\r\n" for tag, value in lines if value or tag == "ER")
-
-
-def data_uri(text: str, mime: str) -> str:
-    """A citation file as a link of its own (data: URI), to download without a file on the site."""
-    return f"data:{mime};charset=utf-8;base64,{base64.b64encode(text.encode('utf-8')).decode('ascii')}"
-
-
-def json_ld(article: Article, issue: Issue, url: str, issue_url: str, language: str) -> dict:
+def json_ld(article: Article, issue: Issue, url: str, issue_url: str) -> dict:
     """schema.org NewsArticle for the article page."""
     alternative = " ".join(p for p in (article.kicker, article.subtitle) if p)
     data = {
@@ -82,13 +55,13 @@ def json_ld(article: Article, issue: Issue, url: str, issue_url: str, language: 
         "headline": article.title,
         "datePublished": article.date.isoformat(),
         "articleSection": article.section,
-        "inLanguage": language,
-        "author": [{"@type": "Person", "name": name} for name in article.reporters],
         "publisher": {"@type": "Organization", "name": issue.paper},
-        "isPartOf": {"@type": "PublicationIssue", "datePublished": issue.date.isoformat(),
-                     "isPartOf": {"@type": "Periodical", "name": issue.paper}},
-        "keywords": list(article.topics),
-    }
+        "isPartOf": {"@type": "PublicationIssue", "isPartOf": {"@type": "Periodical", "name": issue.paper}},
+    }  # the language is the page's; the issue's date is the article's
+    if article.reporters:
+        data["author"] = [{"@type": "Person", "name": name} for name in article.reporters]
+    if article.topics:
+        data["keywords"] = list(article.topics)
     if alternative:
         data["alternativeHeadline"] = alternative
     if article.page:
@@ -96,7 +69,7 @@ def json_ld(article: Article, issue: Issue, url: str, issue_url: str, language: 
     if issue.number:
         data["isPartOf"]["issueNumber"] = issue.number
     if url:
-        data["url"] = data["mainEntityOfPage"] = url
+        data["url"] = url
     if issue_url:
         data["isPartOf"]["url"] = issue_url
     return data

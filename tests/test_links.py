@@ -1,6 +1,5 @@
 """Links that last: canonical URLs, metadata for citation, feeds, redirects, EPUB."""
 
-import base64
 import json
 import re
 import shutil
@@ -70,17 +69,24 @@ def test_the_gbt7714_citation_of_a_seed_article_is_exact(sample_site):
     assert "李佳琪. 减少一次燃放 增加一份安全[N]. 哈尔滨日报, 2024-02-02(1)." in kmd
 
 
-def test_bibtex_and_ris_downloads_are_inside_the_page(sample_site):
-    html = read(sample_site, RENDA + "index.html")
-    found = {m.group(3): base64.b64decode(m.group(2)).decode("utf-8") for m in re.finditer(
-        r'<a href="data:application/(x-bibtex|x-research-info-systems);charset=utf-8;base64,([^"]*)" download="([^"]+)">', html)}
-    assert sorted(found) == ["20240202-renda-changweihui-2023-gongzuo-zongshu.bib",
-                                       "20240202-renda-changweihui-2023-gongzuo-zongshu.ris"]
-    bib = found["20240202-renda-changweihui-2023-gongzuo-zongshu.bib"]
-    assert bib.startswith("@article{20240202-renda-changweihui-2023-gongzuo-zongshu,")
-    assert "author = {尹明}" in bib and "journal = {哈尔滨日报}" in bib and f"url = {{{BASE + RENDA}}}" in bib
-    ris = found["20240202-renda-changweihui-2023-gongzuo-zongshu.ris"].split("\r\n")  # RIS lines end in CRLF
-    assert ris[0] == "TY  - NEWS" and "AU  - 尹明" in ris and "DA  - 2024/02/02" in ris and "ER  - " in ris
+@pytest.mark.browser
+def test_bibtex_and_ris_downloads_are_made_in_the_page(page, sample_site, serve_folder):
+    page.goto(serve_folder(sample_site) + RENDA + "index.html")
+    files = {}
+    for label in ("BibTeX", "RIS"):
+        with page.expect_download() as download:
+            page.locator(".downloads a", has_text=label).click()
+        files[download.value.suggested_filename] = Path(download.value.path()).read_bytes().decode("utf-8")
+    key = "20240202-renda-changweihui-2023-gongzuo-zongshu"
+    assert sorted(files) == [f"{key}.bib", f"{key}.ris"]
+    assert files[f"{key}.bib"] == (
+        f"@article{{{key},\n  author = {{尹明}},\n"
+        "  title = {履职尽责谋发展 务实笃行谱新篇: 市十六届人大常委会 2023 年工作综述},\n  journal = {哈尔滨日报},\n"
+        "  year = {2024},\n  month = {2},\n  day = {2},\n  date = {2024-02-02},\n  pages = {1},\n"
+        f"  url = {{{BASE + RENDA}}},\n  language = {{chinese}}\n}}\n")
+    ris = files[f"{key}.ris"].split("\r\n")  # RIS lines end in CRLF
+    assert ris[:3] == ["TY  - NEWS", "AU  - 尹明", "TI  - 履职尽责谋发展 务实笃行谱新篇: 市十六届人大常委会 2023 年工作综述"]
+    assert "DA  - 2024/02/02" in ris and "LA  - zh" in ris and ris[-2:] == ["ER  - ", ""]
     assert not list(sample_site.rglob("cite.*"))
 
 

@@ -108,6 +108,39 @@
     block.appendChild(link);
   });
 
+  // BibTeX and RIS files of an article, made from the page's citation_* metadata when asked for.
+  var downloads = document.querySelector(".cite .downloads");
+  if (downloads) {
+    var meta = function (name) {
+      return [].map.call(document.querySelectorAll('meta[name="citation_' + name + '"]'), function (m) { return m.content; });
+    };
+    var title = meta("title")[0] || "", authors = meta("author"), paper = meta("journal_title")[0] || "";
+    var page = meta("firstpage")[0] || "", url = meta("public_url")[0] || "";
+    var ymd = (meta("publication_date")[0] || "").split("/");
+    var bibEscape = function (value) { return value.replace(/([{}\\%&$#_^~])/g, "\\$1"); };
+    var bib = "@article{" + downloads.dataset.key + ",\n" + [
+      ["author", authors.join(" and ")], ["title", title], ["journal", paper], ["year", String(+ymd[0])],
+      ["month", String(+ymd[1])], ["day", String(+ymd[2])], ["date", ymd.join("-")], ["pages", page], ["url", url],
+      ["language", "chinese"]
+    ].filter(function (f) { return f[1]; }).map(function (f) {
+      return "  " + f[0] + " = {" + (f[0] === "url" ? f[1] : bibEscape(f[1])) + "}";
+    }).join(",\n") + "\n}\n";
+    var ris = [["TY", "NEWS"]].concat(authors.map(function (name) { return ["AU", name]; }), [
+      ["TI", title], ["T2", paper], ["PY", ymd[0]], ["DA", ymd.join("/")], ["SP", page], ["UR", url],
+      ["LA", (meta("language")[0] || "zh").split("-")[0]], ["ER", ""]
+    ]).filter(function (f) { return f[1] || f[0] === "ER"; }).map(function (f) { return f[0] + "  - " + f[1] + "\r\n"; }).join("");
+    [["BibTeX", "bib", bib, "application/x-bibtex"], ["RIS", "ris", ris, "application/x-research-info-systems"]]
+      .forEach(function (d, i) {
+        var link = document.createElement("a");
+        link.textContent = d[0];
+        link.download = downloads.dataset.key + "." + d[1];
+        link.href = URL.createObjectURL(new Blob([d[2]], { type: d[3] + ";charset=utf-8" }));
+        if (i) downloads.append(" · ");
+        downloads.append(link);
+      });
+    downloads.hidden = false;
+  }
+
   // A copy button beside each citation.
   document.querySelectorAll(".cite-text[id]").forEach(function (cited) {
     var button = document.createElement("button");
