@@ -237,20 +237,32 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
                 units[key] = old_units[key]
                 for rel in units[key][1]:
                     writer.register(rel, staged=False)
-        chars = "".join(sorted(indexer.all_chars))
+        router_files, router_names, router_state = indexer.router(indexer.hashes, previous and previous.get("router"))
+        kept_router = old_units.get("router", [None, {}])[1]
+        if any(name not in router_files and "pagefind/" + name not in kept_router for name in router_names):
+            router_files, router_names, router_state = indexer.router(indexer.hashes, None)  # not in the site: all
+        chars = "".join(sorted(indexer.chars(router_state)))
         variants = remembered(cache / "variants.json", chars, lambda: json.dumps(
             script_variants(set(chars)), ensure_ascii=False, separators=(",", ":")))
         extra = {".nojekyll": "", MARKER: None, sw.path: sw.content, VARIANTS: variants,
                  SHARDS: json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":"))}
-        if len(indexer.keys) > 1:  # one shard needs no router
-            extra.update({"pagefind/" + name: text for name, text in indexer.router().items()})
         units["extra"] = [None, {}]
         for site_path, text in extra.items():
             if text is not None:
                 writer.write_text(site_path, text)
             units["extra"][1][output_file(site_path)] = file_digest((writer.staging / output_file(site_path)).read_bytes())
+        units["router"] = [None, {}]
+        if len(indexer.hashes) > 1:  # one shard needs no router
+            for name in sorted(router_names):
+                rel = "pagefind/" + name
+                if name in router_files:
+                    writer.write_text(rel, router_files[name])
+                    units["router"][1][rel] = file_digest(router_files[name].encode("utf-8"))
+                else:  # a bucket no key of which changed: as it is in the site
+                    writer.register(rel, staged=False)
+                    units["router"][1][rel] = kept_router[rel]
         progress("index", indexer.count)
-        manifest = {"units": units}
+        manifest = {"units": units, "router": router_state}
         if previous is None:
             writer.commit(journal=cache / JOURNAL, manifest=manifest)
         else:
@@ -263,7 +275,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
         raise
     stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
                        shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered)
-    del indexer, units, manifest, renderer, tasks, previous, old_units  # memory, for saving the parse cache
+    del indexer, units, manifest, renderer, tasks, previous, old_units, router_state  # memory, for saving the parse cache
     parsed.save({a.source for a in site.articles})
     state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
              "indexed": stats.indexed}

@@ -154,6 +154,7 @@ class Renderer:
         self.env.globals.update(term_for=lambda kind, name: lookup[(kind, name)], term_page=urls.term_path)
         self._issue_digests: dict = {}
         self._reads_site: dict[str, bool] = {}
+        self._reads_any: dict[tuple[str, ...], bool] = {}
 
     def page(self, template: str, path: str, **context) -> RenderedPage:
         return RenderedPage(path, self.text(template, path, **context))
@@ -244,7 +245,10 @@ class Renderer:
     # section, topics and reporters). A layout that reads `site` depends on everything.
 
     def signature(self, *parts: str, templates: tuple[str, ...] = ()) -> str:
-        if any(self.reads_site(t) for t in templates):
+        reads = self._reads_any.get(templates)
+        if reads is None:
+            reads = self._reads_any[templates] = any(self.reads_site(t) for t in templates)
+        if reads:
             parts += (self.site_digest,)
         return digest_of(self.base, *parts)
 

@@ -119,6 +119,7 @@ def record(article, issue, language: str) -> str:
 
 
 ROUTER_BUCKET_BYTES = 8000
+ROUTER_FORMAT = 1  # of the router's state in the cache
 _BODY = re.compile(r"data-pagefind-body[^>]*>(.*)</", re.S)
 _TAG = re.compile(r"<[^>]*>|&[a-z]+;|&#\d+;")
 
@@ -181,18 +182,15 @@ class SearchIndexer:
         self.digests: dict[str, dict[str, str]] = {}  # shard → page → record digest
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
         self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
+        self._kept: dict[str, Path] = {}  # shard → its keys in the cache (read only if the router needs them)
         self.reused = 0
+        self.hashes: dict[str, str] = {}  # shard → input hash, once built
 
     def add(self, rel: str, shard: str, date: str, digest: str) -> None:
         self.digests.setdefault(shard, {})[rel] = digest
         span = self.dates.setdefault(shard, [date, date])
         span[0], span[1] = min(span[0], date), max(span[1], date)
         self.count += 1
-
-    @property
-    def all_chars(self) -> set[str]:
-        """Every Han character the index holds."""
-        return {k for keys in self.keys.values() for k in keys if len(k) == 1}
 
     def input_hash(self, shard: str) -> str:
         digest = hashlib.sha256(f"{pagefind_executable()}\0{SYMBOLS}\0{UNUSED_FILES}\0{shard}\n".encode())
@@ -206,40 +204,96 @@ class SearchIndexer:
                  "first": self.dates[shard][0], "last": self.dates[shard][1]}
                 for shard in sorted(self.digests, reverse=True)]
 
-    def router(self) -> dict[str, str]:
-        """The shard router: file name → JSON. For every Han character and pair of adjacent Han
-        characters of the articles, the shards that hold it, as a bit set (shards in shards.json
-        order), in buckets by a hash the search page computes too. A query is only sent to the
-        shards holding all its pairs: a word found nowhere costs a few kilobytes, not the archive."""
-        order = sorted(self.keys, reverse=True)
-        where: dict[str, int] = {}
-        for i, shard in enumerate(order):
-            for key in self.keys[shard]:
-                where[key] = where.get(key, 0) | (1 << i)
-        size = sum(len(k) * 3 + (len(order) + 3) // 4 + 6 for k in where)
+    def router(self, hashes: dict[str, str], state: dict | None) -> tuple[dict[str, str], set[str], dict]:
+        """The shard router: for every Han character and pair of adjacent Han characters of the
+        articles, the shards that hold it, as a bit set (bit n: the shard in slot n of router.json;
+        slots in date order), in buckets by a hash the search page computes too. A query is only
+        sent to the shards holding all its pairs: a word found nowhere costs a few kilobytes.
+
+        Updated from the last build's `state`: only the shards whose input hash changed are taken
+        out and put back, and only the buckets whose keys changed are written again; the files are
+        those a clean build would write. Returns the files (name → JSON) that changed, the names of
+        all router files, and the state for the next build."""
+        order = sorted(hashes)
+        if (state is None or state.get("format") != ROUTER_FORMAT
+                or any(order[n] != shard for shard, n in state["slots"].items() if n < len(order))
+                or any(n >= len(order) for n in state["slots"].values())):
+            # new, or a shard gone or added before others: slots move, so everything is made again
+            state = {"format": ROUTER_FORMAT, "slots": {}, "hashes": {}, "chars": {}, "tables": [], "lengths": [0, 0, 0]}
+        slots, tables, lengths = state["slots"], state["tables"], state["lengths"]
+        mask, add = 0, {}
+        for n, shard in enumerate(order):
+            if slots.get(shard) == n and state["hashes"].get(shard) == hashes[shard]:
+                continue
+            if shard in slots:
+                mask |= 1 << n
+            slots[shard] = n
+            keys = self.keys[shard] if shard in self.keys else read_pickle(self._kept[shard], set())
+            for key in keys:
+                add[key] = add.get(key, 0) | (1 << n)
+            state["chars"][shard] = {k for k in keys if len(k) == 1}
+        state["hashes"] = dict(hashes)
+        changed: set[int] = set()
+        if mask:
+            for n, table in enumerate(tables):
+                hit = [key for key, bits in table.items() if bits & mask]
+                for key in hit:
+                    if table[key] & ~mask:
+                        table[key] &= ~mask
+                    else:
+                        del table[key]
+                        lengths[len(key)] -= 1
+                if hit:
+                    changed.add(n)
+        digits = (len(order) + 3) // 4
+        counts = list(lengths)  # keys by length, once the new ones are in
+        for key in add:
+            if not tables or key not in tables[route_bucket(key, len(tables))]:
+                counts[len(key)] += 1
+        size = sum(count * (n * 3 + digits + 6) for n, count in enumerate(counts))
         buckets = 1
         while size / buckets > ROUTER_BUCKET_BYTES and buckets < 4096:
             buckets *= 2
-        files: dict[int, dict[str, str]] = {}
-        for key, bits in where.items():
-            files.setdefault(route_bucket(key, buckets), {})[key] = format(bits, "x")
-        meta = {"buckets": buckets, "shards": len(order)}
-        out = {"router.json": json.dumps(meta)}
-        for n, table in files.items():
-            out[f"router/{n}.json"] = json.dumps(dict(sorted(table.items())), ensure_ascii=False, separators=(",", ":"))
-        return out
+        if buckets != len(tables):  # every key moves
+            keys = {key: bits for table in tables for key, bits in table.items()}
+            tables[:] = [{} for _ in range(buckets)]
+            for key, bits in keys.items():
+                tables[route_bucket(key, buckets)][key] = bits
+            changed = set(range(buckets))
+        for key, bits in add.items():
+            n = route_bucket(key, buckets)
+            table = tables[n]
+            old = table.get(key, 0)
+            if not old:
+                lengths[len(key)] += 1
+            if old | bits != old:
+                table[key] = old | bits
+                changed.add(n)
+        meta = json.dumps({"buckets": buckets, "slots": order}, ensure_ascii=False, separators=(",", ":"))
+        files = {"router.json": meta}
+        for n in sorted(changed):
+            if tables[n]:
+                files[f"router/{n}.json"] = json.dumps({k: format(v, "x") for k, v in sorted(tables[n].items())},
+                                                       ensure_ascii=False, separators=(",", ":"))
+        names = {"router.json"} | {f"router/{n}.json" for n in range(buckets) if tables[n]}
+        return files, names, state
+
+    @staticmethod
+    def chars(state: dict) -> set[str]:
+        """Every Han character the index holds (from the router's state)."""
+        return set().union(*state["chars"].values())
 
     def build(self, bundle: Path, previous: dict[str, str], records: Records) -> dict[str, bool]:
         """Write under `bundle` (site/pagefind/<shard>/) the Pagefind bundle of every shard whose
         input hash is not the one in `previous` (the last build's, whose bundles are in the site).
         Returns, per shard, whether its bundle was written."""
         global _RECORDS
-        hashes = {shard: self.input_hash(shard) for shard in sorted(self.digests)}
+        hashes = self.hashes = {shard: self.input_hash(shard) for shard in sorted(self.digests)}
         written, todo = {}, []
         for shard, digest in hashes.items():
             cached = self.cache / f"pagefind-{shard}-{digest}" if self.cache is not None else None
             if cached is not None and (cached / ".complete").exists():
-                self.keys[shard] = read_pickle(cached / "keys.pickle", set())
+                self._kept[shard] = cached / "keys.pickle"
                 self.reused += 1
                 written[shard] = previous.get(shard) != digest
                 if written[shard]:

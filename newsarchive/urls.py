@@ -8,6 +8,7 @@ A *site path* is relative to the site root: '' (home), '2024/02/02/' (a folder p
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import posixpath
 import re
@@ -33,6 +34,7 @@ SHARDS = "pagefind/shards.json"
 MAX_SLUG = 60
 
 
+@functools.lru_cache(maxsize=65536)  # called for every article of every list: 500,000 times at 100k
 def issue_path(date: datetime.date) -> str:
     return f"{date:%Y/%m/%d}/"
 

@@ -118,7 +118,10 @@
             });
             mask |= m;
           });
-          return shards.filter(function (s, i) { return ((mask >> BigInt(i)) & 1n) === 1n; });
+          return shards.filter(function (s) {  // bit n of a key's entry: the shard meta.slots[n]
+            var slot = meta.slots.indexOf(s.info.id);
+            return slot < 0 || ((mask >> BigInt(slot)) & 1n) === 1n;
+          });
         });
       });
     });
