@@ -187,7 +187,8 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     if check.problems:
         raise BuildError(check.problems)
     body_html = renderer.render(fm.body)
-    return replace(article, body_html=body_html, text=plain_text(body_html),
+    text = plain_text(body_html)  # not kept: at 100,000 articles, another copy of the archive in the cache
+    return replace(article, body_html=body_html, byline_missing=any(name not in text for name in article.reporters),
                    excerpt=make_excerpt(body_html, config.excerpt_length))
 
 
@@ -246,21 +247,21 @@ def parse_issue_meta(text: str, shown: str, source: str | None = None) -> IssueM
     return meta
 
 
-def find_sources(content: Path) -> tuple[list[Path], list[Path]]:
-    """Article files (*.md) and issue files under the content folder, in a stable order."""
+def find_sources(content: Path) -> tuple[list[str], list[str]]:
+    """Article files (*.md) and issue files under the content folder, in a stable order (as
+    strings: at 100,000 files, Path objects alone cost a second)."""
     if not content.is_dir():
         raise BuildError([Problem(str(content), "content folder not found")])
     articles, issues = [], []
     for dirpath, dirnames, files in os.walk(content):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        folder = Path(dirpath)
         for name in sorted(files):
             if name.startswith("."):
                 continue
             if name.endswith(".md"):
-                articles.append(folder / name)
+                articles.append(os.path.join(dirpath, name))
             elif name == ISSUE_FILE:
-                issues.append(folder / name)
+                issues.append(os.path.join(dirpath, name))
     return articles, issues
 
 
@@ -346,25 +347,33 @@ def group_file(group: str) -> str:
     return hashlib.blake2b(group.encode(), digest_size=8).hexdigest()
 
 
-def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None) -> tuple[list[Article], list[IssueMeta]]:
+def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
+                 seen: dict[str, os.stat_result] | None = None) -> tuple[list[Article], list[IssueMeta]]:
     """Read and validate every file under config.content (in `jobs` processes); report all problems at once.
 
-    With a cache, only files changed since they were cached are parsed again."""
+    With a cache, only files changed since they were cached are parsed again. `seen`: the content
+    files (in find_sources' order) and their stat results, already taken."""
     global _PARSE_JOB
-    article_paths, issue_paths = find_sources(config.content)
+    if seen:
+        article_files = [p for p in seen if p.endswith(".md") and not os.path.basename(p).startswith(".")]
+        issue_files = [p for p in seen if os.path.basename(p) == ISSUE_FILE]
+    else:
+        article_files, issue_files = find_sources(config.content)
     cached: dict[str, Article] = {}
     stats: dict[str, os.stat_result] = {}
     if cache is not None:
         todo, prefix = [], len(str(config.content)) + 1
-        for path in article_paths:
-            source = str(path)[prefix:].replace(os.sep, "/")
-            stats[source] = st = os.stat(path)
+        for path in article_files:
+            source = path[prefix:].replace(os.sep, "/")
+            stats[source] = st = seen[path] if seen else os.stat(path)
             article = cache.get(source, st)
             if article is None:
                 todo.append(path)
             else:
                 cached[source] = article
-        article_paths = todo
+        article_files = todo
+    article_paths = [Path(p) for p in article_files]
+    issue_paths = [Path(p) for p in issue_files]
     jobs = max(1, min(jobs, len(article_paths) // PARALLEL_MIN))  # fewer files are quicker in this process
     if jobs == 1:
         articles, problems = parse_article_files(article_paths, config)

@@ -41,7 +41,7 @@ class Article:
     aliases: tuple[str, ...] = ()
     extra: Mapping = field(default_factory=_empty)  # front-matter keys the model does not know, kept for templates
     body_html: str = ""
-    text: str = ""  # plain text of the body
+    byline_missing: bool = False  # the printed text does not name every reporter, so pages should
     excerpt: str = ""
     digest: str = ""  # of the file's bytes: what incremental builds compare
 
@@ -49,11 +49,6 @@ class Article:
     def full_title(self) -> str:
         """Kicker, title and subtitle in reading order, as one line."""
         return " ".join(p for p in (self.kicker, self.title, self.subtitle) if p)
-
-    @property
-    def byline_missing(self) -> bool:
-        """True when the printed text does not name every reporter, so pages should."""
-        return any(name not in self.text for name in self.reporters)
 
     @property
     def sort_key(self) -> tuple:

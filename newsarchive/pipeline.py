@@ -44,9 +44,10 @@ class BuildStats:
     rendered: int = 0  # files rendered (the others were kept from the last build)
 
 
-def load_site(config: Config, jobs: int = 1, cache: ParseCache | None = None) -> Site:
-    """Read, validate and gather everything; raises BuildError listing every problem."""
-    articles, metas = read_content(config, jobs, cache)
+def load_site(config: Config, jobs: int = 1, cache: ParseCache | None = None, seen: dict | None = None) -> Site:
+    """Read, validate and gather everything; raises BuildError listing every problem. `seen`: the
+    content files and their stat results, when source_stamp has just listed them."""
+    articles, metas = read_content(config, jobs, cache, seen)
     return collect_site(config, articles, metas)
 
 
@@ -71,19 +72,24 @@ def static_files(config: Config) -> dict[str, Path]:
     return files
 
 
-def source_stamp(config: Config) -> str:
+def source_stamp(config: Config, seen: dict | None = None) -> str:
     """A fingerprint of everything a build reads: settings, content, layouts, the code, Pagefind.
 
-    Made from file names, sizes and modification times only, so that it is quick to take.
+    Made from file names, sizes and modification times only, so that it is quick to take. The
+    content files and their stat results are put in `seen`, for read_content not to list them again.
     """
     digest = hashlib.sha256(repr(sorted(vars(config).items())).encode())
     code = Path(__file__).resolve().parent
     for folder in dict.fromkeys([config.content, config.layouts, DEFAULT_LAYOUTS, code]):
+        listing = seen if seen is not None and folder == config.content else None
         for dirpath, dirnames, files in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
             for name in sorted(files):
-                st = os.stat(os.path.join(dirpath, name))
-                digest.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                path = os.path.join(dirpath, name)
+                st = os.stat(path)
+                if listing is not None:
+                    listing[path] = st
+                digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     digest.update(str(pagefind_executable()).encode())
     return digest.hexdigest()
 
@@ -158,7 +164,8 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     progress = progress or (lambda stage, n: None)
     finish_interrupted_commit(config)
     remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
-    stamp = source_stamp(config)
+    seen: dict[str, os.stat_result] = {}
+    stamp = source_stamp(config, seen)
     if not force:
         last = unchanged_since_last_build(config, stamp)
         if last is not None:
@@ -167,7 +174,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     parsed = ParseCache(cache, parse_key(config))
     slugs = read_pickle(cache / "slugs.pickle", {})
     urls.SLUGS.update(slugs.get(code_digest(), {}))
-    site = load_site(config, jobs or os.cpu_count() or 1, parsed)
+    site = load_site(config, jobs or os.cpu_count() or 1, parsed, seen if config.content.is_dir() else None)
     if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
         write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
     progress("read", len(site.articles))
