@@ -31,6 +31,7 @@ class Config:
     sections: tuple[str, ...] | None = None
     trusted_html: bool = False
     timezone: str = "+08:00"
+    epub: bool = True
 
 
 # key → (type the YAML value must have, a description for error messages)
@@ -48,6 +49,7 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "sections": (list, "a list of section names"),
     "trusted_html": (bool, "true or false"),
     "timezone": (str, "a UTC offset such as +08:00, for feed timestamps"),
+    "epub": (bool, "true or false"),
 }
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

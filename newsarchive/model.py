@@ -114,9 +114,21 @@ class Listing:
     """One page of a paginated list of articles."""
 
     term: Term
-    number: int  # 1-based
+    number: int  # 1: the newest articles; 2: the oldest page, 3 the next… (see render.listings)
     count: int  # number of pages
     articles: tuple[Article, ...]
+
+    @property
+    def newer(self) -> int | None:
+        """The number of the page of the next newer articles."""
+        return None if self.number == 1 else (1 if self.number == self.count else self.number + 1)
+
+    @property
+    def older(self) -> int | None:
+        """The number of the page of the next older articles."""
+        if self.number == 1:
+            return self.count if self.count > 1 else None
+        return self.number - 1 if self.number > 2 else None
 
 
 @dataclass(frozen=True, eq=False)

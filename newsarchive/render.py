@@ -139,9 +139,18 @@ def month_grid(year: int, month: int) -> list[list[int]]:
 
 
 def listings(term: Term, per_page: int) -> list[Listing]:
-    """A term's articles cut into pages of per_page."""
-    chunks = [term.articles[i:i + per_page] for i in range(0, len(term.articles), per_page)] or [()]
-    return [Listing(term, n, len(chunks), chunk) for n, chunk in enumerate(chunks, 1)]
+    """A term's articles in pages, newest first, that stay put as articles come: the older pages
+    hold per_page articles each, counted from the oldest (page/2/ is the oldest, page/3/ the next),
+    and the first page the newest per_page to 2 × per_page - 1. A new day's articles change the
+    first page (and, every per_page articles, add one page), never the older ones — their URLs
+    keep showing the same articles, and an incremental build keeps their files."""
+    articles, total = term.articles, len(term.articles)
+    fixed = max(0, total // per_page - 1)
+    pages = [Listing(term, 1, fixed + 1, articles[:total - fixed * per_page])]
+    for k in range(fixed):  # k = 0: the oldest
+        end = total - k * per_page
+        pages.append(Listing(term, k + 2, fixed + 1, articles[end - per_page:end]))
+    return pages
 
 
 class Renderer:
@@ -208,8 +217,8 @@ class Renderer:
                 "issue", self.issue_digest(issue), str(newer and newer.date), str(older and older.date),
                 templates=("issue.html",) + EPUB_TEMPLATES),
                 lambda issue=issue, newer=newer, older=older: [
-                    self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older),
-                    RenderedPage(urls.epub_path(issue), make_epub(self, issue))]))
+                    self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)] + (
+                    [RenderedPage(urls.epub_path(issue), make_epub(self, issue))] if site.config.epub else [])))
         for kind, terms in site.terms.items():
             tasks.append(Task(f"terms {kind}", None,
                               lambda kind=kind, terms=terms: [self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)]))

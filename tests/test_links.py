@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.pipeline import build
-from tests.conftest import make_config, require
+from tests.conftest import ROOT, make_config, require
 from tests.sitecheck import html_files
 
 BASE = "https://example.github.io/newsarchive/"
@@ -191,3 +191,10 @@ def test_one_click_copies_a_citation(browser, sample_site, serve_folder):
     assert page.evaluate("navigator.clipboard.readText()") == \
         "尹明. 履职尽责谋发展 务实笃行谱新篇: 市十六届人大常委会 2023 年工作综述[N]. 哈尔滨日报, 2024-02-02(1)."
     context.close()
+
+
+def test_epub_false_leaves_the_epubs_and_their_links_out(tmp_path):
+    config = make_config(tmp_path, ROOT / "content", epub=False)
+    build(config)
+    assert not list(config.output.rglob("*.epub"))
+    assert "EPUB" not in (config.output / "2024/02/02/index.html").read_text(encoding="utf-8")

@@ -90,13 +90,38 @@ def test_pagefind_reads_a_record_of_each_article_not_the_page(sample_site, tmp_p
         {"id": "2024", "path": "2024/", "pages": 6, "first": "2024-02-02", "last": "2024-02-02"}]
 
 
-def test_term_pages_paginate_newest_first(corpus_site):
+def test_term_pages_run_newest_first_and_older_pages_stay_put(corpus_site):
     first = read(corpus_site, "sections/yao-wen/index.html")
-    second = read(corpus_site, "sections/yao-wen/page/2/index.html")
-    assert "第 1 / " in first and 'rel="next" href="page/2/index.html"' in first
-    assert 'rel="prev" href="../../index.html"' in second
-    dates = re.findall(r'<time datetime="(\d{4}-\d\d-\d\d)"', first + second)
-    assert len(dates) == 20 and dates == sorted(dates, reverse=True)
+    total = int(re.search(r"共 (\d+) 篇", first).group(1))
+    older = total // 10 - 1  # pages of 10 (per_page) counted from the oldest: page/2/ … page/{older + 1}/
+    assert older >= 2 and f'rel="next" href="page/{older + 1}/index.html"' in first and 'rel="prev"' not in first
+    newest_fixed = read(corpus_site, f"sections/yao-wen/page/{older + 1}/index.html")
+    assert 'rel="prev" href="../../index.html"' in newest_fixed and f'rel="next" href="../{older}/index.html"' in newest_fixed
+    oldest = read(corpus_site, "sections/yao-wen/page/2/index.html")
+    assert 'rel="next"' not in oldest
+    seen = []
+    for html in [first] + [read(corpus_site, f"sections/yao-wen/page/{n}/index.html") for n in range(older + 1, 1, -1)]:
+        seen += re.findall(r'<li class="teaser">.*?<time datetime="(\d{4}-\d\d-\d\d)"', html, re.S)
+    assert len(seen) == total and seen == sorted(seen, reverse=True)  # every article once, newest first
+    assert len(re.findall(r'<li class="teaser">', oldest)) == 10
+    assert 10 <= len(re.findall(r'<li class="teaser">', first)) < 20
+
+
+def test_a_new_article_changes_the_first_page_of_a_list_not_the_older_ones():
+    import datetime
+    from newsarchive.model import Article, Term
+    from newsarchive.render import listings
+    def term(n):
+        articles = tuple(Article(f"{i}.md", datetime.date(1946, 1, 1) + datetime.timedelta(days=i), f"t{i}", "s", f"a{i}")
+                         for i in range(n))[::-1]  # newest first
+        return Term("topics", "x", "x", articles)
+    before = {page.number: [a.title for a in page.articles] for page in listings(term(95), 10)}
+    after = {page.number: [a.title for a in page.articles] for page in listings(term(96), 10)}
+    assert before.keys() == after.keys() and all(before[n] == after[n] for n in before if n > 1)
+    assert after[1][0] == "t95" and len(after[1]) == 16
+    # at 100 the first page (19 → 10 articles) gives up its older 10 as a new page, the others unchanged
+    assert [len(listings(term(n), 10)[0].articles) for n in (99, 100)] == [19, 10]
+    assert [a.title for a in listings(term(100), 10)[-1].articles] == [f"t{i}" for i in range(89, 79, -1)]
 
 
 def test_home_shows_the_latest_issue_and_a_calendar_of_all(corpus_site):
