@@ -294,14 +294,15 @@ def _parse_slice(worker: int) -> tuple[list[Article], list[Problem]]:
 
 
 class ParseCache:
-    """Parsed articles kept between builds in the cache folder, one file per content folder of the
+    """Parsed articles (and issue files) kept between builds in the cache folder, one file per content folder of the
     first two levels (a month, usually), so that an edit rewrites one small file. An article is reused while its file's
     size and modification time are unchanged; `key` (code and settings) must match too."""
 
     def __init__(self, folder: Path | None, key: str):
         self.folder, self.key = folder, key
-        self.entries: dict[str, tuple[int, int, Article]] = {}  # source → (size, mtime_ns, article)
+        self.entries: dict[str, tuple[int, int, Article | IssueMeta]] = {}  # source → (size, mtime_ns, parsed)
         self.changed: set[str] = set()  # groups to write back
+        self.used: set[str] = set()  # the files of this build
         if folder is None:
             return
         for file in sorted(folder.glob("articles-*.pickle")):
@@ -313,19 +314,20 @@ class ParseCache:
     def group(source: str) -> str:
         return "/".join(source.split("/")[:2])
 
-    def get(self, source: str, st: os.stat_result) -> Article | None:
+    def get(self, source: str, st: os.stat_result):
+        self.used.add(source)
         entry = self.entries.get(source)
         return entry[2] if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns else None
 
-    def put(self, source: str, st: os.stat_result, article: Article) -> None:
-        self.entries[source] = (st.st_size, st.st_mtime_ns, article)
+    def put(self, source: str, st: os.stat_result, parsed) -> None:
+        self.entries[source] = (st.st_size, st.st_mtime_ns, parsed)
         self.changed.add(self.group(source))
 
-    def save(self, sources: set[str]) -> None:
-        """Write back the groups that changed, holding only the files that still exist."""
+    def save(self) -> None:
+        """Write back the groups that changed, holding only the files this build read."""
         if self.folder is None:
             return
-        for source in set(self.entries) - sources:
+        for source in set(self.entries) - self.used:
             self.changed.add(self.group(source))
             del self.entries[source]
         by_group: dict[str, dict] = {group: {} for group in self.changed}
@@ -373,7 +375,6 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
                 cached[source] = article
         article_files = todo
     article_paths = [Path(p) for p in article_files]
-    issue_paths = [Path(p) for p in issue_files]
     jobs = max(1, min(jobs, len(article_paths) // PARALLEL_MIN))  # fewer files are quicker in this process
     if jobs == 1:
         articles, problems = parse_article_files(article_paths, config)
@@ -391,11 +392,20 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
             cache.put(article.source, stats[article.source], article)
         articles = sorted(articles + list(cached.values()), key=lambda a: a.source)
     metas = []
-    for path in issue_paths:
+    prefix = len(str(config.content)) + 1
+    for file in issue_files:
+        source = file[prefix:].replace(os.sep, "/")
+        st = (seen[file] if seen else os.stat(file)) if cache is not None else None
+        meta = cache.get(source, st) if cache is not None else None
+        if meta is not None:
+            metas.append(meta)
+            continue
+        path = Path(file)
         shown = display_path(path)
         try:
-            metas.append(parse_issue_meta(path.read_text(encoding="utf-8"), shown,
-                                          path.relative_to(config.content).as_posix()))
+            metas.append(parse_issue_meta(path.read_text(encoding="utf-8"), shown, source))
+            if cache is not None:
+                cache.put(source, st, metas[-1])
         except UnicodeDecodeError as exc:
             problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
         except BuildError as exc:

@@ -69,6 +69,14 @@ class IssueMeta:
     note: str = ""
     extra: Mapping = field(default_factory=_empty)
 
+    def __reduce__(self):  # for the parse cache: read-only mappings do not pickle, plain dicts do
+        return _issue_meta, (self.source, self.date, self.paper, self.number, dict(self.page_names), self.note,
+                             dict(self.extra))
+
+
+def _issue_meta(source, date, paper, number, page_names, note, extra) -> IssueMeta:
+    return IssueMeta(source, date, paper, number, MappingProxyType(page_names), note, MappingProxyType(extra))
+
 
 @dataclass(frozen=True, eq=False)
 class PageGroup:

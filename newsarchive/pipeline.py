@@ -283,7 +283,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
                        shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered)
     del indexer, units, manifest, renderer, tasks, previous, old_units, router_state  # memory, for saving the parse cache
-    parsed.save({a.source for a in site.articles})
+    parsed.save()
     state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
              "indexed": stats.indexed}
     (cache / "state.json").write_text(json.dumps(state), encoding="utf-8")

@@ -202,10 +202,10 @@ class Renderer:
         Each piece has a signature: a hash of everything its pages show, so that a later build can
         keep the pages of a piece whose signature did not change (see `signature`)."""
         site, tasks = self.site, []
+        issue_digests = {issue.date: self.issue_digest(issue) for issue in site.issues}
         for article in site.articles:
-            issue = site.issue_of[article.source]
             tasks.append(Task(f"article {article.source}", self.signature(
-                "article", article.source, self.issue_digest(issue), templates=("article.html", "redirect.html")),
+                "article", article.source, issue_digests[article.date], templates=("article.html", "redirect.html")),
                 lambda article=article: self.article(article) + [
                     self.page("redirect.html", alias, target=article) for alias in article.aliases],
                 source=article.source))
