@@ -215,13 +215,16 @@ class SearchIndexer:
         those a clean build would write. Returns the files (name → JSON) that changed, the names of
         all router files, and the state for the next build."""
         order = sorted(hashes)
+        slot_of = {shard: n for n, shard in enumerate(order)}
         if (state is None or state.get("format") != ROUTER_FORMAT
-                or any(order[n] != shard for shard, n in state["slots"].items() if n < len(order))
-                or any(n >= len(order) for n in state["slots"].values())):
-            # new, or a shard gone or added before others: slots move, so everything is made again
+                or any(slot_of[shard] != n for shard, n in state["slots"].items() if shard in slot_of)):
+            # new, or a shard added or gone before others: slots move, so everything is made again
             state = {"format": ROUTER_FORMAT, "slots": {}, "hashes": {}, "chars": {}, "tables": [], "lengths": [0, 0, 0]}
         slots, tables, lengths = state["slots"], state["tables"], state["lengths"]
         mask, add = 0, {}
+        for shard in [shard for shard in slots if shard not in slot_of]:  # gone (after all the others)
+            mask |= 1 << slots.pop(shard)
+            state["chars"].pop(shard, None)
         for n, shard in enumerate(order):
             if slots.get(shard) == n and state["hashes"].get(shard) == hashes[shard]:
                 continue
