@@ -225,8 +225,10 @@ class Renderer:
             for term in terms:
                 path = urls.path_of(term)
                 for listing in listings(term, site.config.per_page):
+                    # the first page shows the count; an older page only its articles and neighbours
+                    shows = ((len(term.articles), listing.count) if listing.number == 1 else (listing.newer, listing.older))
                     tasks.append(Task(f"term {kind} {term.name} {listing.number}", self.signature(
-                        "term", kind, term.name, path, str(len(term.articles)), str(listing.count), str(listing.number),
+                        "term", kind, term.name, path, str(listing.number), str(shows),
                         *(self.views[a.source] for a in listing.articles), templates=("term.html",)),
                         lambda listing=listing: [self.page("term.html", urls.path_of(listing), listing=listing, term=listing.term)]))
                 if kind != "reporters":

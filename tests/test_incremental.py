@@ -152,3 +152,18 @@ def test_the_router_kept_up_to_date_is_the_one_a_clean_build_writes():
         site = {name: text for name, text in {**site, **files}.items() if name in names}
         clean, clean_names, _ = router(shards, None)
         assert names == clean_names and site == clean, step
+
+
+def test_a_new_day_leaves_the_older_list_pages_as_they_are(archive):
+    config, content = archive, archive.content
+    oldest = config.output / "sections/yao-wen/page/2/index.html"
+    first = config.output / "sections/yao-wen/index.html"
+    before = oldest.stat().st_ino, first.read_text(encoding="utf-8")
+    new_day = content / "1946/05/21"
+    new_day.mkdir()
+    source = next(p for p in sorted((content / "1946/05/20").glob("*.md")) if "section: \"要闻\"" in p.read_text(encoding="utf-8"))
+    (new_day / "000.md").write_text(source.read_text(encoding="utf-8").replace("date: 1946-05-20", "date: 1946-05-21"),
+                                    encoding="utf-8")
+    stats = build(config)
+    assert oldest.stat().st_ino == before[0]  # not written again
+    assert first.read_text(encoding="utf-8") != before[1] and stats.rendered < 40, stats
