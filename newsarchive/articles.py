@@ -188,8 +188,11 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
         raise BuildError(check.problems)
     body_html = renderer.render(fm.body)
     text = plain_text(body_html)  # not kept: at 100,000 articles, another copy of the archive in the cache
+    shown = repr((article.slug, article.date, article.kicker, article.title, article.subtitle, article.reporters,
+                  article.section, article.page))
     return replace(article, body_html=body_html, byline_missing=any(name not in text for name in article.reporters),
-                   excerpt=make_excerpt(body_html, config.excerpt_length))
+                   excerpt=make_excerpt(body_html, config.excerpt_length),
+                   headline_digest=hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest())
 
 
 def alias_problem(alias: str) -> str | None:

@@ -43,6 +43,7 @@ class Article:
     body_html: str = ""
     byline_missing: bool = False  # the printed text does not name every reporter, so pages should
     excerpt: str = ""
+    headline_digest: str = ""  # of what a list of headlines shows of it (search/headlines.js)
     digest: str = ""  # of the file's bytes: what incremental builds compare
 
     @property

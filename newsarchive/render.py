@@ -156,13 +156,14 @@ def listings(term: Term, per_page: int) -> list[Listing]:
 class Renderer:
     """Renders every page of a Site with the layouts."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, reads_site: dict[str, bool] | None = None):
+        """`reads_site`: what the last build found of these layouts (see `reads_site`)."""
         self.site = site
         self.env = make_environment(site.config)
         lookup = {(kind, t.name): t for kind, terms in site.terms.items() for t in terms}
         self.env.globals.update(term_for=lambda kind, name: lookup[(kind, name)], term_page=urls.term_path)
         self._issue_digests: dict = {}
-        self._reads_site: dict[str, bool] = {}
+        self.layout_reads: dict[str, bool] = dict(reads_site or {})
         self._reads_any: dict[tuple[str, ...], bool] = {}
 
     def page(self, template: str, path: str, **context) -> RenderedPage:
@@ -236,6 +237,9 @@ class Renderer:
                     tasks.append(Task(f"feed {kind} {term.name}", self.signature(
                         "feed", kind, term.name, path, *(self.views[a.source] for a in newest), templates=("atom.xml",)),
                         lambda term=term: [self.feed(term.articles, urls.feed_path(term), term=term)]))
+        # every headline, for the search from disk: 100,000 rows, made again only when one changed
+        tasks.append(Task("headlines", self.signature("headlines", *(a.headline_digest or repr(a) for a in site.articles)),
+                          lambda: [RenderedPage(urls.HEADLINES, headlines_script(site))]))
         tasks.append(Task("site", None, lambda: [
             self.page("home.html", urls.HOME, issue=issues[0] if issues else None),
             self.page("archive.html", urls.ARCHIVE),
@@ -245,7 +249,6 @@ class Renderer:
             self.feed(site.articles, urls.FEED),
             self.page("manifest.webmanifest", urls.MANIFEST),
             self.page("robots.txt", urls.ROBOTS),
-            RenderedPage(urls.HEADLINES, headlines_script(site)),
             RenderedPage(urls.FILTERS, filter_counts(site)),
         ] + ([self.page("sitemap.xml", urls.SITEMAP, paths=list(self.sitemap_paths()))]
              if site.config.base_url else [])))  # a sitemap lists absolute URLs only
@@ -293,13 +296,13 @@ class Renderer:
 
     def reads_site(self, name: str) -> bool:
         """Whether a layout (or one it extends, includes or imports) reads the variable `site`."""
-        if name not in self._reads_site:
-            self._reads_site[name] = True  # (a template that includes itself)
+        if name not in self.layout_reads:
+            self.layout_reads[name] = True  # (a template that includes itself)
             source = self.env.loader.get_source(self.env, name)[0]
             ast = self.env.parse(source)
-            self._reads_site[name] = "site" in jinja2.meta.find_undeclared_variables(ast) or any(
+            self.layout_reads[name] = "site" in jinja2.meta.find_undeclared_variables(ast) or any(
                 ref is None or self.reads_site(ref) for ref in jinja2.meta.find_referenced_templates(ast))
-        return self._reads_site[name]
+        return self.layout_reads[name]
 
     def feed(self, articles: tuple[Article, ...], path: str, term=None) -> RenderedPage:
         newest = articles[:FEED_LENGTH]
