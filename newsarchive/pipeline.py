@@ -20,8 +20,8 @@ from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError
 from .linkcheck import broken_body_links
 from .model import Site
-from .render import Renderer, code_digest, digest_of, layouts_digest
-from .search import SearchIndexer, pagefind_executable, record, script_variants, shard_keys
+from .render import Renderer, code_digest, layouts_digest
+from .search import SearchIndexer, pagefind_executable, record, record_digest, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
 from .write import (MANIFEST, MARKER, Writer, finish_commit, load_manifest, remove_abandoned,
                     read_pickle, write_atomically)
@@ -182,13 +182,10 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
     indexer = SearchIndexer(cache)
     shards = shard_keys(site.articles)
-    record_base = digest_of(code_digest(), config.language)
+    base = code_digest()
     for a in site.articles:
-        issue = site.issue_of[a.source]
-        shown = repr((a.title, a.kicker, a.subtitle, a.reporters, a.date, a.section, a.page, a.order, a.topics,
-                      a.byline_missing, issue.paper))
         indexer.add(output_file(urls.article_path(a)), shards[a.source], a.date.isoformat(),
-                    digest_of(record_base, a.digest or repr(a), shown))
+                    record_digest(a, site.issue_of[a.source], config.language, base))
     units: dict[str, list] = {}  # piece of rendering → [signature, {file: digest}]
     try:
         layouts = layouts_digest(config)

@@ -118,6 +118,14 @@ def record(article, issue, language: str) -> str:
     return index_copy(page)
 
 
+def record_digest(article, issue, language: str, code: str) -> str:
+    """A digest of everything `record` shows (the article's file and details, its issue's paper),
+    taken without making the record: whether a shard must be indexed again is known cheaply."""
+    shown = repr((article.title, article.kicker, article.subtitle, article.reporters, article.date, article.section,
+                  article.page, article.order, article.topics, article.byline_missing, issue.paper, language, code))
+    return hashlib.blake2b(f"{article.digest or repr(article)}\0{shown}".encode("utf-8"), digest_size=16).hexdigest()
+
+
 ROUTER_BUCKET_BYTES = 8000
 ROUTER_FORMAT = 1  # of the router's state in the cache
 _BODY = re.compile(r"data-pagefind-body[^>]*>(.*)</", re.S)
