@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -160,6 +161,13 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
 
     Pages whose signature (what they show) is the one they had in the last build are kept as they
     are; `force` renders every page again."""
+    try:
+        return _build(config, progress, force, jobs)
+    finally:
+        gc.unfreeze()  # see _build
+
+
+def _build(config: Config, progress: Progress | None, force: bool, jobs: int) -> BuildStats:
     started = time.perf_counter()
     progress = progress or (lambda stage, n: None)
     finish_interrupted_commit(config)
@@ -178,6 +186,10 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
         write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
     progress("read", len(site.articles))
+    # The model (100,000 articles and more) lives until the end: kept out of the cyclic garbage
+    # collector's passes, which would otherwise go over it again and again (3 s of an edit at 100k),
+    # and out of copy-on-write in the forked workers.
+    gc.freeze()
     previous = None if force else last_build(config)
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
     indexer = SearchIndexer(cache)
