@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -292,6 +293,7 @@ PARALLEL_MIN = 500  # files per process below which one process is quicker
 
 
 def _parse_slice(worker: int) -> tuple[list[Article], list[Problem]]:
+    gc.enable()  # the build reads the model with the collector off; parsing makes garbage of its own
     paths, config, jobs = _PARSE_JOB
     return parse_article_files(paths[worker::jobs], config)
 

@@ -161,10 +161,12 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
 
     Pages whose signature (what they show) is the one they had in the last build are kept as they
     are; `force` renders every page again."""
+    gc.disable()  # while the model is read: see _build
     try:
         return _build(config, progress, force, jobs)
     finally:
-        gc.unfreeze()  # see _build
+        gc.enable()
+        gc.unfreeze()
 
 
 def _build(config: Config, progress: Progress | None, force: bool, jobs: int) -> BuildStats:
@@ -186,10 +188,11 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
     if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
         write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
     progress("read", len(site.articles))
-    # The model (100,000 articles and more) lives until the end: kept out of the cyclic garbage
-    # collector's passes, which would otherwise go over it again and again (3 s of an edit at 100k),
-    # and out of copy-on-write in the forked workers.
+    # The model (100,000 articles and more) lives until the end: it is read with the cyclic garbage
+    # collector off and then kept out of its passes, which would otherwise go over it again and
+    # again (3 s of an edit at 100k), and out of copy-on-write in the forked workers.
     gc.freeze()
+    gc.enable()
     previous = None if force else last_build(config)
     writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
     indexer = SearchIndexer(cache)
