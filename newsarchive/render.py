@@ -35,7 +35,6 @@ class Task:
     key: str
     signature: str | None
     render: Callable[[], list[RenderedPage]]
-    source: str = ""  # the article whose page this is (its page feeds the search index)
 
 
 EPUB_TEMPLATES = ("epub/package.opf", "epub/nav.xhtml", "epub/chapter.xhtml", "epub/container.xml")
@@ -73,7 +72,6 @@ class RenderedPage:
 
     path: str
     content: str | bytes
-    source: str = ""  # the article an article page shows: it feeds the search index
 
 
 def make_environment(config: Config) -> jinja2.Environment:
@@ -190,7 +188,7 @@ class Renderer:
         issue = self.site.issue_of[article.source]
         path = urls.article_path(article)
         return [RenderedPage(path, self.text("article.html", path, article=article, issue=issue, previous=previous,
-                                             following=following), source=article.source)]
+                                             following=following))]
 
     def all_pages(self) -> Iterator[RenderedPage]:
         """Every file of the site but the service worker, articles first."""
@@ -208,8 +206,7 @@ class Renderer:
             tasks.append(Task(f"article {article.source}", self.signature(
                 "article", article.source, issue_digests[article.date], templates=("article.html", "redirect.html")),
                 lambda article=article: self.article(article) + [
-                    self.page("redirect.html", alias, target=article) for alias in article.aliases],
-                source=article.source))
+                    self.page("redirect.html", alias, target=article) for alias in article.aliases]))
         issues = site.issues
         for i, issue in enumerate(issues):
             newer = issues[i - 1] if i else None
