@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import yaml
 
@@ -251,22 +251,31 @@ def parse_issue_meta(text: str, shown: str, source: str | None = None) -> IssueM
     return meta
 
 
-def find_sources(content: Path) -> tuple[list[str], list[str]]:
+def find_sources(content: Path, listed: Iterable[str] | None = None) -> tuple[list[str], list[str]]:
     """Article files (*.md) and issue files under the content folder, in a stable order (as
-    strings: at 100,000 files, Path objects alone cost a second)."""
-    if not content.is_dir():
-        raise BuildError([Problem(str(content), "content folder not found")])
+    strings: at 100,000 files, Path objects alone cost a second). `listed`: every file under it,
+    already listed in that order (source_stamp does), not to walk the folder twice."""
+    if listed is None:
+        if not content.is_dir():
+            raise BuildError([Problem(str(content), "content folder not found")])
+        listed = _walk(content)
     articles, issues = [], []
-    for dirpath, dirnames, files in os.walk(content):
+    for path in listed:
+        name = os.path.basename(path)
+        if name.startswith("."):
+            continue
+        if name.endswith(".md"):
+            articles.append(path)
+        elif name == ISSUE_FILE:
+            issues.append(path)
+    return articles, issues
+
+
+def _walk(folder: Path) -> Iterator[str]:
+    for dirpath, dirnames, files in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(files):
-            if name.startswith("."):
-                continue
-            if name.endswith(".md"):
-                articles.append(os.path.join(dirpath, name))
-            elif name == ISSUE_FILE:
-                issues.append(os.path.join(dirpath, name))
-    return articles, issues
+            yield os.path.join(dirpath, name)
 
 
 def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article], list[Problem]]:
@@ -361,19 +370,23 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
     With a cache, only files changed since they were cached are parsed again. `seen`: the content
     files (in find_sources' order) and their stat results, already taken."""
     global _PARSE_JOB
-    if seen:
-        article_files = [p for p in seen if p.endswith(".md") and not os.path.basename(p).startswith(".")]
-        issue_files = [p for p in seen if os.path.basename(p) == ISSUE_FILE]
-    else:
-        article_files, issue_files = find_sources(config.content)
+    article_files, issue_files = find_sources(config.content, seen or None)
+    prefix = len(str(config.content)) + 1
+
+    def in_cache(file: str):
+        """(source, stat, what the cache holds for it or None)."""
+        source = file[prefix:].replace(os.sep, "/")
+        if cache is None:
+            return source, None, None
+        st = seen[file] if seen else os.stat(file)
+        return source, st, cache.get(source, st)
+
     cached: dict[str, Article] = {}
     stats: dict[str, os.stat_result] = {}
     if cache is not None:
-        todo, prefix = [], len(str(config.content)) + 1
+        todo = []
         for path in article_files:
-            source = path[prefix:].replace(os.sep, "/")
-            stats[source] = st = seen[path] if seen else os.stat(path)
-            article = cache.get(source, st)
+            source, stats[source], article = in_cache(path)
             if article is None:
                 todo.append(path)
             else:
@@ -397,11 +410,8 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
             cache.put(article.source, stats[article.source], article)
         articles = sorted(articles + list(cached.values()), key=lambda a: a.source)
     metas = []
-    prefix = len(str(config.content)) + 1
     for file in issue_files:
-        source = file[prefix:].replace(os.sep, "/")
-        st = (seen[file] if seen else os.stat(file)) if cache is not None else None
-        meta = cache.get(source, st) if cache is not None else None
+        source, st, meta = in_cache(file)
         if meta is not None:
             metas.append(meta)
             continue

@@ -184,7 +184,7 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
     parsed = ParseCache(cache, parse_key(config))
     slugs = read_pickle(cache / "slugs.pickle", {})
     urls.SLUGS.update(slugs.get(code_digest(), {}))
-    site = load_site(config, jobs or os.cpu_count() or 1, parsed, seen if config.content.is_dir() else None)
+    site = load_site(config, jobs or os.cpu_count() or 1, parsed, seen)
     if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
         write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
     progress("read", len(site.articles))
@@ -253,7 +253,7 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
                     rel = file.relative_to(writer.staging).as_posix()
                     writer.register(rel)
                     files[rel] = file_digest(file.read_bytes())
-                units[key] = [indexer.input_hash(shard), files]
+                units[key] = [indexer.hashes[shard], files]
             else:
                 units[key] = old_units[key]
                 for rel in units[key][1]:
@@ -269,16 +269,20 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
                  SHARDS: json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":"))}
         units["extra"] = [None, {}]
         for site_path, text in extra.items():
-            if text is not None:
-                writer.write_text(site_path, text)
-            units["extra"][1][output_file(site_path)] = file_digest((writer.staging / output_file(site_path)).read_bytes())
+            if text is None:  # the marker: the writer wrote it
+                data = (writer.staging / output_file(site_path)).read_bytes()
+            else:
+                data = text.encode("utf-8")
+                writer.write_bytes(site_path, data)
+            units["extra"][1][output_file(site_path)] = file_digest(data)
         units["router"] = [None, {}]
         if len(indexer.hashes) > 1:  # one shard needs no router
             for name in sorted(router_names):
                 rel = "pagefind/" + name
                 if name in router_files:
-                    writer.write_text(rel, router_files[name])
-                    units["router"][1][rel] = file_digest(router_files[name].encode("utf-8"))
+                    data = router_files[name].encode("utf-8")
+                    writer.write_bytes(rel, data)
+                    units["router"][1][rel] = file_digest(data)
                 else:  # a bucket no key of which changed: as it is in the site
                     writer.register(rel, staged=False)
                     units["router"][1][rel] = kept_router[rel]

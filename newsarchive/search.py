@@ -60,8 +60,6 @@ def index_copy(html: str) -> str:
     return "".join(part if i % 2 else space_han(part) for i, part in enumerate(parts))
 
 
-
-
 def script_variants(chars: set[str]) -> dict[str, dict[str, str]]:
     """From OpenCC's data: for each character a reader may type, the form the archive uses.
 
