@@ -60,8 +60,6 @@ def json_ld(article: Article, issue: Issue, url: str, issue_url: str) -> dict:
     }  # the language is the page's; the issue's date is the article's
     if article.reporters:
         data["author"] = [{"@type": "Person", "name": name} for name in article.reporters]
-    if article.topics:
-        data["keywords"] = list(article.topics)
     if alternative:
         data["alternativeHeadline"] = alternative
     if article.page:

@@ -112,8 +112,14 @@ def record(article, issue, language: str) -> str:
                    f'<p class="subtitle">{e(article.subtitle)}</p>' if article.subtitle else "",
                    f'<p class="byline">记者 {e("、".join(article.reporters))}</p>' if article.byline_missing else ""])
     page = (f'<!doctype html><html lang="{e(language)}"><head><meta charset="utf-8">{"".join(head)}</head>'
-            f"<body><div data-pagefind-body>{top}{article.body_html}</div></body></html>")
+            f"<body><div data-pagefind-body>{top}{_ID.sub(_KEEP_TAG, article.body_html)}</div></body></html>")
     return index_copy(page)
+
+
+# Pagefind copies the text of every element with an id into the record's anchors (for sub-results,
+# which the search page does not show): the paragraphs' ids (p1, p2…) would double each record.
+_ID = re.compile(r'(<[a-zA-Z][^<>]*?) id="[^"]*"')
+_KEEP_TAG = r"\1"
 
 
 def record_digest(article, issue, language: str, code: str) -> str:

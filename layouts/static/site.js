@@ -27,8 +27,10 @@
       var status = document.getElementById("save-status");
       button.hidden = false;
       button.addEventListener("click", function () {
-        var links = document.getElementById("save-list").content.querySelectorAll("a");
-        var urls = [location.href].concat([].map.call(links, function (a) { return new URL(a.getAttribute("href"), location.href).href; }));
+        // the issue page, its articles (the headlines' links), the style sheet and this script
+        var links = document.querySelectorAll(".issue-page .headline a");
+        var urls = [location.href].concat([].map.call(links, function (a) { return a.href; }),
+                                          [document.querySelector('link[rel="stylesheet"]').href, script.src]);
         status.textContent = "正在保存……";
         button.disabled = true;
         ask({ type: "save", url: location.href, title: button.dataset.title, date: button.dataset.date, urls: urls })
