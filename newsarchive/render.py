@@ -19,7 +19,6 @@ from markupsafe import Markup
 from . import cite, urls
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError, Problem
-from .epub import make_epub
 from .model import KINDS, Article, Listing, Site, Term
 
 WEEKDAYS = "一二三四五六日"
@@ -35,9 +34,6 @@ class Task:
     key: str
     signature: str | None
     render: Callable[[], list[RenderedPage]]
-
-
-EPUB_TEMPLATES = ("epub/package.opf", "epub/nav.xhtml", "epub/chapter.xhtml", "epub/container.xml")
 
 
 _INDENT = re.compile(r"\n[ \t]*(?:\n[ \t]*)*(?=<)")  # line breaks, indentation and blank lines before a tag
@@ -87,7 +83,7 @@ def make_environment(config: Config) -> jinja2.Environment:
     )
     env.globals.update(url=_url, abs_url=_abs_url, link_url=_link_url, month_grid=month_grid, weekdays=WEEKDAYS,
                        kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path,
-                       epub_path=urls.epub_path, stable_id=_stable_id, cite=cite)
+                       stable_id=_stable_id, cite=cite)
     env.filters.update(cn_date=cn_date, json=_json, stamp=_stamp)
     return env
 
@@ -213,10 +209,9 @@ class Renderer:
             older = issues[i + 1] if i + 1 < len(issues) else None
             tasks.append(Task(f"issue {issue.date}", self.signature(
                 "issue", self.issue_digest(issue), str(newer and newer.date), str(older and older.date),
-                templates=("issue.html",) + EPUB_TEMPLATES),
+                templates=("issue.html",)),
                 lambda issue=issue, newer=newer, older=older: [
-                    self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)] + (
-                    [RenderedPage(urls.epub_path(issue), make_epub(self, issue))] if site.config.epub else [])))
+                    self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)]))
         for kind, terms in site.terms.items():
             tasks.append(Task(f"terms {kind}", None,
                               lambda kind=kind, terms=terms: [self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)]))

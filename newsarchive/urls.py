@@ -56,11 +56,6 @@ def feed_path(term: Term | None = None) -> str:
     return FEED if term is None else f"{term.kind}/{term.slug}/{FEED}"
 
 
-def epub_path(issue: Issue) -> str:
-    """The EPUB of an issue, in its folder: 1946/05/15/1946-05-15.epub."""
-    return f"{issue_path(issue.date)}{issue.date.isoformat()}.epub"
-
-
 def path_of(target: object) -> str:
     """The site path of a model object, or of a site path given as a string."""
     if isinstance(target, Article):

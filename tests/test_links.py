@@ -162,23 +162,52 @@ def epubcheck_command() -> list[str] | None:
     return [shutil.which("epubcheck")] if shutil.which("epubcheck") else None
 
 
-def test_the_issue_epub_passes_epubcheck(sample_site):
+@pytest.fixture(scope="module")
+def sample_epub(browser, sample_site, serve_folder, tmp_path_factory) -> Path:
+    """The sample issue's EPUB, as a reader gets it: made in Chromium from the issue page."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(serve_folder(sample_site) + "2024/02/02/index.html")
+    with page.expect_download() as download:
+        page.click("#make-epub")
+    assert download.value.suggested_filename == "2024-02-02.epub"
+    path = tmp_path_factory.mktemp("epub") / "2024-02-02.epub"
+    download.value.save_as(path)
+    context.close()
+    assert not errors
+    return path
+
+
+@pytest.mark.browser
+def test_the_issue_epub_passes_epubcheck(sample_epub):
     command = epubcheck_command()
     require(command is not None, "epubcheck is not installed (apt-get install epubcheck)")
-    epub = sample_site / "2024/02/02/2024-02-02.epub"
-    result = subprocess.run([*command, str(epub)], capture_output=True, text=True)
+    result = subprocess.run([*command, str(sample_epub)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No errors or warnings detected" in result.stdout
 
 
-def test_the_epub_holds_every_article_in_page_order(sample_site):
+@pytest.mark.browser
+def test_the_epub_holds_every_article_in_page_order_with_the_issue_details(sample_epub):
     import zipfile
-    with zipfile.ZipFile(sample_site / "2024/02/02/2024-02-02.epub") as epub:
+    with zipfile.ZipFile(sample_epub) as epub:
+        assert epub.testzip() is None  # every entry's CRC is right
         assert epub.namelist()[0] == "mimetype" and epub.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+        assert epub.read("mimetype") == b"application/epub+zip"
+        assert epub.getinfo("OEBPS/a001.xhtml").compress_type == zipfile.ZIP_DEFLATED
         nav = epub.read("OEBPS/nav.xhtml").decode()
         titles = re.findall(r'<a href="a\d+\.xhtml">(.*?)</a>', nav)
+        assert len(titles) == 6
         assert titles[0] == "履职尽责谋发展 务实笃行谱新篇" and titles[-1] == "减少一次燃放 增加一份安全"
-        assert "孔明灯属高空明火飞行器" in epub.read("OEBPS/a006.xhtml").decode()
+        last = epub.read("OEBPS/a006.xhtml").decode()
+        assert "孔明灯属高空明火飞行器" in last and '<p class="kicker">关于“孔明灯”哈市三部门联合倡议</p>' in last
+        assert "2024年2月2日 · 第1版 · 民生 · 记者 李佳琪" in last
+        opf = epub.read("OEBPS/package.opf").decode()
+        assert "<dc:identifier id=\"uid\">https://example.github.io/newsarchive/2024/02/02/</dc:identifier>" in opf
+        assert "<dc:date>2024-02-02</dc:date>" in opf and "<dc:publisher>哈尔滨日报</dc:publisher>" in opf
+        assert opf.count("<dc:contributor>") == 6 and "<dc:contributor>尹明</dc:contributor>" in opf
 
 
 @pytest.mark.browser
@@ -193,8 +222,10 @@ def test_one_click_copies_a_citation(browser, sample_site, serve_folder):
     context.close()
 
 
-def test_epub_false_leaves_the_epubs_and_their_links_out(tmp_path):
+def test_no_epub_files_in_the_site_and_epub_false_leaves_the_button_out(sample_site, tmp_path):
+    assert not list(sample_site.rglob("*.epub"))  # made in the browser: nothing on the server
+    assert 'id="make-epub"' in read(sample_site, "2024/02/02/index.html")
     config = make_config(tmp_path, ROOT / "content", epub=False)
     build(config)
-    assert not list(config.output.rglob("*.epub"))
-    assert "EPUB" not in (config.output / "2024/02/02/index.html").read_text(encoding="utf-8")
+    issue = (config.output / "2024/02/02/index.html").read_text(encoding="utf-8")
+    assert "EPUB" not in issue and "epub.js" not in issue

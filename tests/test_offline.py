@@ -1,10 +1,11 @@
 """Reading without a network: from disk (file://), and saved issues through the service worker."""
 
 import functools
-import re
 import http.server
+import re
 import shutil
 import threading
+import zipfile
 from pathlib import Path
 from urllib.parse import urldefrag
 
@@ -41,7 +42,15 @@ def test_from_disk_every_page_is_reached_by_links_and_none_is_a_dead_end(browser
                 files.add(href)
     reached = {Path(u[len("file://"):]) for u in seen}
     assert {p for p in html_files(sample_site) if p.name != "404.html"} <= reached
-    assert all(Path(u[len("file://"):]).is_file() for u in files)  # EPUB and citation downloads
+    assert all(Path(u[len("file://"):]).is_file() for u in files)  # the feeds
+
+
+def test_from_disk_the_epub_button_stays_hidden(page, sample_site):
+    """From disk the article pages cannot be fetched to make the EPUB: no button that would fail."""
+    page.goto((sample_site / "2024/02/02/index.html").as_uri())
+    page.wait_for_function("document.querySelector('#save-issue') !== null")
+    assert page.locator("#make-epub").count() == 1 and not page.locator("#make-epub").is_visible()
+    assert not page.js_errors
 
 
 def test_from_disk_the_search_page_searches_headlines_reporters_and_dates(page, sample_site):
@@ -107,6 +116,13 @@ def test_a_saved_issue_reads_offline_and_a_new_build_replaces_it_whole(browser, 
         page.goto(base + "1946/05/15/" + article_url)
         assert page.locator("h1").inner_text() == title
         assert page.evaluate("getComputedStyle(document.querySelector('.masthead')).borderBottomStyle") == "double"
+        page.goto(base + "1946/05/15/index.html")  # the saved issue's EPUB is made offline too
+        with page.expect_download() as download:
+            page.click("#make-epub")
+        epub = tmp_path / "offline.epub"
+        download.value.save_as(epub)
+        with zipfile.ZipFile(epub) as book:
+            assert title in book.read("OEBPS/nav.xhtml").decode()
         page.goto(base + "1946/05/16/index.html")
         assert "1946年5月16日" in page.locator("h1").inner_text()
         page.goto(base + "saved/index.html")

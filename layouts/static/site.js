@@ -27,14 +27,14 @@
       var status = document.getElementById("save-status");
       button.hidden = false;
       button.addEventListener("click", function () {
-        // the issue page, its articles (the headlines' links), the style sheet and this script
-        var links = document.querySelectorAll(".issue-page .headline a");
-        var urls = [location.href].concat([].map.call(links, function (a) { return a.href; }),
-                                          [document.querySelector('link[rel="stylesheet"]').href, script.src]);
+        // the issue page, its articles (the headlines' links), the style sheet and the scripts
+        var links = document.querySelectorAll(".issue-page .headline a, link[rel=stylesheet], script[src]");
+        var urls = [location.href].concat([].map.call(links, function (a) { return a.href || a.src; }));
+        var articles = document.querySelectorAll(".issue-page .headline a").length;
         status.textContent = "正在保存……";
         button.disabled = true;
         ask({ type: "save", url: location.href, title: button.dataset.title, date: button.dataset.date, urls: urls })
-          .then(function () { status.textContent = "已保存，可离线阅读本期 " + (urls.length - 3) + " 篇文章。"; })
+          .then(function () { status.textContent = "已保存，可离线阅读本期 " + articles + " 篇文章。"; })
           .catch(function (error) { status.textContent = "保存失败：" + error.message; })
           .then(function () { button.disabled = false; });
       });
