@@ -117,7 +117,8 @@ def record(article, issue, language: str) -> str:
 
 
 # Pagefind copies the text of every element with an id into the record's anchors (for sub-results,
-# which the search page does not show): the paragraphs' ids (p1, p2…) would double each record.
+# which the search page does not show): without the paragraphs' ids (p1, p2…) it does not, and the
+# index is 5 % smaller.
 _ID = re.compile(r'(<[a-zA-Z][^<>]*?) id="[^"]*"')
 _KEEP_TAG = r"\1"
 

@@ -82,6 +82,7 @@ def test_pagefind_reads_a_record_of_each_article_not_the_page(sample_site, tmp_p
                  'data-pagefind-meta="title[content]" content="履职尽责谋发展 务实笃行谱新篇"',
                  "<div data-pagefind-body><h1>履 职 尽 责 谋 发 展 务 实 笃 行 谱 新 篇</h1>"]:
         assert attr in text
+    assert "<p>一 年 砥 砺 奋 进" in text and ' id="' not in text  # no anchors: Pagefind would copy each paragraph
     html = read(sample_site, "2024/02/02/renda-changweihui-2023-gongzuo-zongshu/index.html")
     assert "pagefind" not in html  # the published page carries none of it
     entry = json.loads(read(sample_site, "pagefind/2024/pagefind-entry.json"))
@@ -104,6 +105,9 @@ def test_term_pages_run_newest_first_and_older_pages_stay_put(corpus_site):
         seen += re.findall(r'<li class="teaser">.*?<time datetime="(\d{4}-\d\d-\d\d)"', html, re.S)
     assert len(seen) == total and seen == sorted(seen, reverse=True)  # every article once, newest first
     assert len(re.findall(r'<li class="teaser">', oldest)) == 10
+    # one line and one link each (its headline's): a list of thousands repeats every byte of a teaser
+    for item in re.findall(r'<li class="teaser">.*?</li>', oldest, re.S):
+        assert item.count("<a ") == 1 and "\n" not in item.split("</h3>")[0] and "要闻" not in item.split("</h3>")[1]
     assert 10 <= len(re.findall(r'<li class="teaser">', first)) < 20
 
 
