@@ -247,12 +247,14 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
         for shard, fresh in written.items():
             key = f"pagefind {shard}"
             if fresh:
+                # The bundle's version (its records and the Pagefind run that made it) stands for
+                # its files' digests: no reading back 200 MB at 100k.
                 folder = writer.staging / "pagefind" / shard
                 files = {}
                 for file in sorted(p for p in folder.rglob("*") if p.is_file()):
                     rel = file.relative_to(writer.staging).as_posix()
                     writer.register(rel)
-                    files[rel] = file_digest(file.read_bytes())
+                    files[rel] = indexer.versions[shard]
                 units[key] = [indexer.hashes[shard], files]
             else:
                 units[key] = old_units[key]

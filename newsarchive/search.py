@@ -18,6 +18,7 @@ import pickle
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -146,12 +147,23 @@ def body_text(html: str) -> str:
 _HAN_RUN = re.compile(f"[{HAN}]+")
 
 
-def route_keys(text: str, keys: set[str] | None = None) -> set[str]:
-    """Han characters and pairs of Han characters adjacent once whitespace is removed (added to `keys`)."""
-    keys = set() if keys is None else keys
-    for run in _HAN_RUN.findall("".join(text.split())):
-        keys.update(run)
-        keys.update(map(str.__add__, run[:-1], run[1:]))
+def route_keys(texts: Iterable[str]) -> set[str]:
+    """Han characters, and pairs of Han characters adjacent once whitespace is removed, of the texts.
+
+    The runs of Han characters are joined with NUL between them and the pairs read as 64-bit
+    words of its UTF-32 form (at two offsets, so every adjacent pair), without making a string
+    per pair: a third of the time of the rest of the indexing's Python at 100,000 articles."""
+    runs = "\0".join(run for text in texts for run in _HAN_RUN.findall("".join(text.split())))
+    keys = set(runs)
+    keys.discard("\0")
+    little = sys.byteorder == "little"
+    wide = memoryview(runs.encode("utf-32-le" if little else "utf-32-be"))
+    pairs = set(wide[:len(wide) // 8 * 8].cast("Q"))
+    pairs.update(wide[4:4 + (len(wide) - 4) // 8 * 8].cast("Q"))
+    for p in pairs:
+        first, second = (p & 0xFFFFFFFF, p >> 32) if little else (p >> 32, p & 0xFFFFFFFF)
+        if first and second:  # not across a NUL
+            keys.add(chr(first) + chr(second))
     return keys
 
 
@@ -198,6 +210,9 @@ class SearchIndexer:
         self._kept: dict[str, Path] = {}  # shard → its keys in the cache (read only if the router needs them)
         self.reused = 0
         self.hashes: dict[str, str] = {}  # shard → input hash, once built
+        # shard → its input hash and the Pagefind run that made its bundle: stands for the digest
+        # of each of the bundle's files (two runs over the same records differ, issue #638)
+        self.versions: dict[str, str] = {}
 
     def add(self, rel: str, shard: str, date: str, digest: str) -> None:
         self.digests.setdefault(shard, {})[rel] = digest
@@ -310,6 +325,7 @@ class SearchIndexer:
             cached = self.cache / f"pagefind-{shard}-{digest}" if self.cache is not None else None
             if cached is not None and (cached / ".complete").exists():
                 self._kept[shard] = cached / "keys.pickle"
+                self.versions[shard] = f"{digest}-{(cached / '.complete').read_text()}"
                 self.reused += 1
                 written[shard] = previous.get(shard) != digest
                 if written[shard]:
@@ -331,7 +347,9 @@ class SearchIndexer:
                     results = pool.starmap(_index_shard, work)
         finally:
             _RECORDS = None
-        self.keys.update(zip(todo, results))
+        for shard, (keys, run) in zip(todo, results):
+            self.keys[shard] = keys
+            self.versions[shard] = f"{hashes[shard]}-{run}"
         if self.cache is not None:
             keep = {f"pagefind-{shard}-{digest}" for shard, digest in hashes.items()}
             for old in self.cache.glob("pagefind-*"):
@@ -351,32 +369,36 @@ def scratch_parent(cache: Path | None) -> Path:
     return cache if cache is not None else Path(tempfile.gettempdir())
 
 
-def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> set[str]:
+def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> tuple[set[str], str]:
     """Pagefind over the records of one shard (in an indexing process), its bundle written to
     `dest`, by way of the cache when there is one (pagefind-<shard>-<input hash>: Pagefind does
-    not write the same bytes twice, issue #638); returns the shard's router keys."""
+    not write the same bytes twice, issue #638); returns the shard's router keys and a token of
+    this Pagefind run."""
     folder = Path(tempfile.mkdtemp(prefix=f"{RECORDS_PREFIX}{os.getpid()}-", dir=scratch_parent(cache)))
     try:
-        keys: set[str] = set()
+        texts = []
         for rel, text in _RECORDS(shard):
             path = folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-            route_keys(body_text(text), keys)
+            texts.append(body_text(text))
+        keys = route_keys(texts)
+        del texts
+        run = os.urandom(8).hex()
         if cache is None:
             run_pagefind(folder, dest)
-            return keys
+            return keys, run
         fresh = Path(tempfile.mkdtemp(prefix=f".pagefind-{os.getpid()}-", dir=cache))
         run_pagefind(folder, fresh / "bundle")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     (fresh / "keys.pickle").write_bytes(pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
-    (fresh / ".complete").write_text("")
+    (fresh / ".complete").write_text(run)
     cached = cache / f"pagefind-{shard}-{digest}"
     shutil.rmtree(cached, ignore_errors=True)
     os.rename(fresh, cached)
     link_tree(cached / "bundle", dest)
-    return keys
+    return keys, run
 
 
 def run_pagefind(site: Path, bundle: Path) -> None:

@@ -167,3 +167,28 @@ def test_a_new_day_leaves_the_older_list_pages_as_they_are(archive):
     stats = build(config)
     assert oldest.stat().st_ino == before[0]  # not written again
     assert first.read_text(encoding="utf-8") != before[1] and stats.rendered < 40, stats
+
+
+def test_a_shard_indexed_again_with_the_same_records_replaces_its_whole_bundle(archive):
+    """The cached bundle gone (a clean-up), an article touched: the shard is indexed again from the
+    same records, and Pagefind writes other bytes (issue #638) under some of the same names
+    (pagefind-entry.json names its new metadata file): every file of the new run must go in."""
+    import json
+    import os
+    config = archive
+    cache = pipeline.cache_folder(config)
+    for bundle in cache.glob("pagefind-*"):
+        shutil.rmtree(bundle)
+    article = next(iter(sorted(config.content.rglob("*.md"))))
+    os.utime(article)  # same text: same records, same input hash
+    stats = build(config)
+    assert stats.shards_reused == 0
+    (bundle,) = cache.glob("pagefind-1946-*")
+    entry = json.loads((config.output / "pagefind/1946/pagefind-entry.json").read_text())
+    for lang in entry["languages"].values():
+        assert (config.output / f"pagefind/1946/pagefind.{lang['hash']}.pf_meta").exists()
+    site_files = {p.relative_to(config.output / "pagefind/1946") for p in (config.output / "pagefind/1946").rglob("*") if p.is_file()}
+    cached = {p.relative_to(bundle / "bundle") for p in (bundle / "bundle").rglob("*") if p.is_file()}
+    assert site_files == cached
+    assert all((config.output / "pagefind/1946" / rel).read_bytes() == (bundle / "bundle" / rel).read_bytes()
+               for rel in cached)

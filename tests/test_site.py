@@ -128,12 +128,28 @@ def test_a_new_article_changes_the_first_page_of_a_list_not_the_older_ones():
     assert [a.title for a in listings(term(100), 10)[-1].articles] == [f"t{i}" for i in range(89, 79, -1)]
 
 
-def test_home_shows_the_latest_issue_and_a_calendar_of_all(corpus_site):
+def test_home_shows_the_latest_issue_and_a_calendar_of_its_year(corpus_site):
     html = read(corpus_site, "index.html")
     assert "1946年5月20日" in html.split("往期日历")[0]
     for day in range(15, 21):
         assert f'href="1946/05/{day}/index.html"' in html
     assert "1946年5月" in html
+
+
+def test_the_home_calendar_holds_the_newest_year_and_the_archive_every_year(corpus_content, tmp_path):
+    """Decades of days on the home page would be hundreds of kilobytes on a phone: archive/ has them."""
+    import shutil
+    from newsarchive.pipeline import build
+    from tests.conftest import ROOT, make_config
+    content = tmp_path / "content"
+    shutil.copytree(corpus_content, content)
+    shutil.copytree(ROOT / "content", content, dirs_exist_ok=True)
+    config = make_config(tmp_path, content)
+    build(config)
+    home, archive = read(config.output, "index.html"), read(config.output, "archive/index.html")
+    assert 'href="2024/02/02/index.html"' in home and 'href="archive/index.html"' in home
+    assert "1946/05/15/index.html" not in home and 'id="y1946"' not in home
+    assert 'href="../1946/05/15/index.html"' in archive and 'id="y1946"' in archive and 'id="y2024"' in archive
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -187,3 +203,27 @@ def test_the_link_checker_catches_each_kind_of_bad_link(tmp_path):
     kinds = [p.rsplit(": ", 1)[1].split(" (")[0] for p in check_links(tmp_path)]
     assert kinds == ["root-absolute link", "points to a folder, not a page", "broken link", "external reference",
                      "no element with id 'gone'"]
+
+
+def test_router_keys_are_the_han_characters_and_adjacent_pairs_of_each_text():
+    """route_keys reads pairs as 64-bit words of UTF-32 text; it must equal the plain definition:
+    whitespace removed, pairs of Han characters side by side within one text, never across texts."""
+    import random
+    from newsarchive.search import HAN, route_keys
+
+    def plain(texts):
+        keys = set()
+        for text in texts:
+            run = "".join(text.split())
+            for a, b in zip(run, run[1:] + " "):
+                if re.match(f"[{HAN}]", a):
+                    keys.add(a)
+                    if re.match(f"[{HAN}]", b):
+                        keys.add(a + b)
+        return keys
+    rng = random.Random(3)
+    alphabet = "孔明灯哈尔滨日报㐀𠀀𪚥 \n\u3000，。“”A1×○"
+    for _ in range(300):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(0, 4))]
+        assert route_keys(texts) == plain(texts), texts
+    assert route_keys(["孔明 灯", "报"]) == {"孔", "明", "灯", "孔明", "明灯", "报"}  # not 灯报: another text
