@@ -167,6 +167,11 @@ def route_keys(texts: Iterable[str]) -> set[str]:
     return keys
 
 
+def keys_of(keys: str | set[str]) -> list[str] | set[str]:
+    """Router keys as `route_keys` gives them, from a set or its NUL-joined form."""
+    return (keys.split("\0") if keys else []) if isinstance(keys, str) else keys
+
+
 def route_bucket(key: str, buckets: int) -> int:
     """The router file of a key; search.js computes the same."""
     h = 0
@@ -206,7 +211,9 @@ class SearchIndexer:
         self.count = 0
         self.digests: dict[str, dict[str, str]] = {}  # shard → page → record digest
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
-        self.keys: dict[str, set[str]] = {}  # shard → the Han characters and pairs of its article texts
+        # shard → the Han characters and pairs of its article texts, joined by NUL (as one string
+        # each, not a set: at 100k, 125 sets of their own copies of the same keys took 700 MB)
+        self.keys: dict[str, str | set[str]] = {}
         self._kept: dict[str, Path] = {}  # shard → its keys in the cache (read only if the router needs them)
         self.reused = 0
         self.hashes: dict[str, str] = {}  # shard → input hash, once built
@@ -259,7 +266,7 @@ class SearchIndexer:
             if shard in slots:
                 mask |= 1 << n
             slots[shard] = n
-            keys = self.keys[shard] if shard in self.keys else read_pickle(self._kept[shard], set())
+            keys = keys_of(self.keys[shard] if shard in self.keys else read_pickle(self._kept[shard], ""))
             for key in keys:
                 add[key] = add.get(key, 0) | (1 << n)
             state["chars"][shard] = {k for k in keys if len(k) == 1}
@@ -369,11 +376,11 @@ def scratch_parent(cache: Path | None) -> Path:
     return cache if cache is not None else Path(tempfile.gettempdir())
 
 
-def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> tuple[set[str], str]:
+def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> tuple[str, str]:
     """Pagefind over the records of one shard (in an indexing process), its bundle written to
     `dest`, by way of the cache when there is one (pagefind-<shard>-<input hash>: Pagefind does
-    not write the same bytes twice, issue #638); returns the shard's router keys and a token of
-    this Pagefind run."""
+    not write the same bytes twice, issue #638); returns the shard's router keys (joined by NUL)
+    and a token of this Pagefind run."""
     folder = Path(tempfile.mkdtemp(prefix=f"{RECORDS_PREFIX}{os.getpid()}-", dir=scratch_parent(cache)))
     try:
         texts = []
@@ -382,7 +389,7 @@ def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> tup
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             texts.append(body_text(text))
-        keys = route_keys(texts)
+        keys = "\0".join(route_keys(texts))
         del texts
         run = os.urandom(8).hex()
         if cache is None:
