@@ -82,7 +82,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(url=_url, abs_url=_abs_url, link_url=_link_url, month_grid=month_grid, weekdays=WEEKDAYS,
-                       kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path,
+                       kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path, archive_year=urls.archive_year_path,
                        stable_id=_stable_id, cite=cite)
     env.filters.update(cn_date=cn_date, json=_json, stamp=_stamp)
     return env
@@ -212,6 +212,16 @@ class Renderer:
                 templates=("issue.html",)),
                 lambda issue=issue, newer=newer, older=older: [
                     self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)]))
+        years = site.years
+        for i, (year, months) in enumerate(years):
+            newer = years[i - 1][0] if i else None
+            older = years[i + 1][0] if i + 1 < len(years) else None
+            shows = [f"{issue.date}:{len(issue.articles)}" for _, issues in months for issue in issues]
+            tasks.append(Task(f"archive {year}", self.signature(
+                "archive", str(year), str(newer), str(older), *shows, templates=("archive_year.html",)),
+                lambda year=year, months=months, newer=newer, older=older: [
+                    self.page("archive_year.html", urls.archive_year_path(year), year=year, months=months,
+                              newer=newer, older=older)]))
         for kind, terms in site.terms.items():
             tasks.append(Task(f"terms {kind}", None,
                               lambda kind=kind, terms=terms: [self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)]))
@@ -304,6 +314,7 @@ class Renderer:
     def sitemap_paths(self) -> Iterator[str]:
         site = self.site
         yield from (urls.HOME, urls.ARCHIVE, urls.SEARCH)
+        yield from (urls.archive_year_path(year) for year, _ in site.years)
         yield from (urls.issue_path(i.date) for i in site.issues)
         yield from (urls.article_path(a) for a in site.articles)
         for kind, terms in site.terms.items():

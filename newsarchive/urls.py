@@ -43,6 +43,11 @@ def article_path(article: Article) -> str:
     return f"{issue_path(article.date)}{article.slug}/"
 
 
+def archive_year_path(year: int) -> str:
+    """A year of the archive: its calendar and the list of its issues."""
+    return f"{ARCHIVE}{year}/"
+
+
 def kind_path(kind: str) -> str:
     return f"{kind}/"
 

@@ -203,7 +203,7 @@ def test_search_from_disk_says_why_it_cannot_run(page, sample_site):
 
 
 @pytest.mark.parametrize("rel", ["index.html", "2024/02/02/index.html", "2024/02/02/renda-changweihui-2023-gongzuo-zongshu/index.html",
-                                 "search/index.html", "archive/index.html"])
+                                 "search/index.html", "archive/index.html", "archive/2024/index.html"])
 def test_pages_fit_a_360px_phone(browser, sample_site, rel):
     page = browser.new_page(viewport={"width": 360, "height": 740})
     page.goto((sample_site / rel).as_uri())

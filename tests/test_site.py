@@ -15,7 +15,7 @@ def read(site: Path, rel: str) -> str:
 
 
 def test_the_sample_has_every_kind_of_page(sample_site):
-    expected = ["index.html", "archive/index.html", "search/index.html", "404.html", "2024/02/02/index.html",
+    expected = ["index.html", "archive/index.html", "archive/2024/index.html", "search/index.html", "404.html", "2024/02/02/index.html",
                 "sections/index.html", "topics/index.html", "reporters/index.html",
                 "sections/shi-zheng/index.html", "topics/kong-ming-deng/index.html", "reporters/li-jia-qi/index.html",
                 ".nojekyll", "static/style.css", "static/search.js", "pagefind/shards.json", "pagefind/2024/pagefind.js"]
@@ -136,8 +136,9 @@ def test_home_shows_the_latest_issue_and_a_calendar_of_its_year(corpus_site):
     assert "1946年5月" in html
 
 
-def test_the_home_calendar_holds_the_newest_year_and_the_archive_every_year(corpus_content, tmp_path):
-    """Decades of days on the home page would be hundreds of kilobytes on a phone: archive/ has them."""
+def test_the_home_calendar_holds_the_newest_year_and_the_archive_a_page_per_year(corpus_content, tmp_path):
+    """Decades of days on one page would be megabytes on a phone: the home page has the newest
+    year's, archive/ the list of years, archive/YYYY/ a year's calendar and issues."""
     import shutil
     from newsarchive.pipeline import build
     from tests.conftest import ROOT, make_config
@@ -149,7 +150,13 @@ def test_the_home_calendar_holds_the_newest_year_and_the_archive_every_year(corp
     home, archive = read(config.output, "index.html"), read(config.output, "archive/index.html")
     assert 'href="2024/02/02/index.html"' in home and 'href="archive/index.html"' in home
     assert "1946/05/15/index.html" not in home and 'id="y1946"' not in home
-    assert 'href="../1946/05/15/index.html"' in archive and 'id="y1946"' in archive and 'id="y2024"' in archive
+    # archive/ lists the years; each has a page of its own, with its calendar and issues
+    assert re.findall(r'<a href="(\d{4})/index.html">', archive) == ["2024", "1946"]
+    assert "1 期、6 篇" in archive and "6 期、159 篇" in archive and "05/15" not in archive
+    y1946 = read(config.output, "archive/1946/index.html")
+    assert 'id="y1946"' in y1946 and 'href="../../1946/05/15/index.html"' in y1946 and "2024/02/02" not in y1946
+    assert 'rel="next" href="../2024/index.html"' in y1946 and 'rel="prev"' not in y1946
+    assert 'rel="prev" href="../1946/index.html"' in read(config.output, "archive/2024/index.html")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
