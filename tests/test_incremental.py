@@ -192,3 +192,14 @@ def test_a_shard_indexed_again_with_the_same_records_replaces_its_whole_bundle(a
     assert site_files == cached
     assert all((config.output / "pagefind/1946" / rel).read_bytes() == (bundle / "bundle" / rel).read_bytes()
                for rel in cached)
+
+
+def test_a_new_year_gives_the_clean_build(archive, tmp_path):
+    """A year after the others: its archive page, the year before it (now with a following year),
+    the list of years, a new index shard after the others, the router."""
+    from tests.conftest import ROOT
+    shutil.copytree(ROOT / "content", archive.content, dirs_exist_ok=True)  # 2024, after 1946
+    stats = build(archive)
+    assert stats.shards == 2 and stats.shards_reused == 1
+    assert 'rel="next" href="../2024/index.html"' in (archive.output / "archive/1946/index.html").read_text(encoding="utf-8")
+    assert_same_as_clean_build(archive, tmp_path, "new-year")
