@@ -28,7 +28,11 @@ from bench.corpus import write_archive  # noqa: E402
 
 
 def run(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(seconds, peak RSS in MB of the largest process it ran) of a command, in a child process."""
+    """(seconds, peak RSS in MB of the largest process it ran) of a command, in a child process.
+
+    The disk is synced first: what the previous step wrote or deleted (a whole site, on a disk
+    mounted with online discard) is not left to slow down the step measured."""
+    os.sync()
     script = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
               "r = subprocess.run(sys.argv[1:]); s = time.perf_counter() - t; "
               "m = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; print(s, m); sys.exit(r.returncode)")
