@@ -167,9 +167,9 @@ def route_keys(texts: Iterable[str]) -> set[str]:
     return keys
 
 
-def keys_of(keys: str | set[str]) -> list[str] | set[str]:
-    """Router keys as `route_keys` gives them, from a set or its NUL-joined form."""
-    return (keys.split("\0") if keys else []) if isinstance(keys, str) else keys
+def keys_of(joined: str) -> list[str]:
+    """Router keys from their NUL-joined form (how a shard's keys travel and are kept)."""
+    return joined.split("\0") if joined else []
 
 
 def route_bucket(key: str, buckets: int) -> int:
@@ -213,7 +213,7 @@ class SearchIndexer:
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
         # shard → the Han characters and pairs of its article texts, joined by NUL (as one string
         # each, not a set: at 100k, 125 sets of their own copies of the same keys took 700 MB)
-        self.keys: dict[str, str | set[str]] = {}
+        self.keys: dict[str, str] = {}
         self._kept: dict[str, Path] = {}  # shard → its keys in the cache (read only if the router needs them)
         self.reused = 0
         self.hashes: dict[str, str] = {}  # shard → input hash, once built

@@ -133,7 +133,7 @@ def test_the_router_kept_up_to_date_is_the_one_a_clean_build_writes():
         return {rng.choice(chars) + rng.choice(chars) for _ in range(n)} | set(rng.sample(chars, 20))
     def router(keys, state):
         indexer = SearchIndexer(None)
-        indexer.keys = dict(keys)
+        indexer.keys = {shard: "\0".join(k) for shard, k in keys.items()}
         return indexer.router({shard: str(sorted(k)) for shard, k in keys.items()}, state)
     shards = {f"19{year}": some_keys(3000) for year in range(40, 46)}
     files, names, state = router(shards, None)
