@@ -13,8 +13,6 @@ _BLOCK = re.compile(r"<(p|h[1-6]|li|blockquote)\b[^>]*>(.*?)</\1>", re.S)
 _SENTENCE_END = re.compile(r"[。！？!?…]")
 
 
-
-
 class _NumberBlocks(Treeprocessor):
     """id="p1", "p2"… on the body's paragraphs and "s1"… on its headings, for citable links."""
 
