@@ -234,3 +234,14 @@ def test_router_keys_are_the_han_characters_and_adjacent_pairs_of_each_text():
         texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(0, 4))]
         assert route_keys(texts) == plain(texts), texts
     assert route_keys(["孔明 灯", "报"]) == {"孔", "明", "灯", "孔明", "明灯", "报"}  # not 灯报: another text
+
+
+def test_issue_page_teasers_leave_out_what_their_page_heading_says(corpus_site, sample_site):
+    html = read(corpus_site, "1946/05/15/index.html")
+    page_one = html.split('<h2 id="page-1">第1版 要闻</h2>')[1].split("</section>")[0]
+    teasers = re.findall(r'<li class="teaser">.*?</li>', page_one, re.S)
+    assert teasers and all("第1版" not in t and "sections/yao-wen/" not in t for t in teasers)
+    # a section other than the page's is still shown (the sample's 时政 articles on its page 要闻)
+    sample = read(sample_site, "2024/02/02/index.html").split('<h2 id="page-1">第1版 要闻</h2>')[1]
+    first = re.search(r'<li class="teaser">.*?</li>', sample, re.S).group(0)
+    assert '<p class="teaser-meta"><a href="../../../sections/shi-zheng/index.html">时政</a>' in first
