@@ -198,9 +198,11 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
     indexer = SearchIndexer(cache)
     shards = shard_keys(site.articles)
     base = code_digest()
+    by_shard: dict[str, list] = {}  # shard → its articles, whose records Pagefind reads if it changed
     for a in site.articles:
         indexer.add(output_file(urls.article_path(a)), shards[a.source], a.date.isoformat(),
                     record_digest(a, site.issue_of[a.source], config.language, base))
+        by_shard.setdefault(shards[a.source], []).append(a)
     units: dict[str, list] = {}  # piece of rendering → [signature, {file: digest}]
     try:
         layouts = layouts_digest(config)
@@ -238,9 +240,6 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
             raise BuildError(problems)
         sw = renderer.service_worker(version.hexdigest()[:16])
         old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
-        by_shard: dict[str, list] = {}
-        for a in site.articles:
-            by_shard.setdefault(shards[a.source], []).append(a)
         written = indexer.build(writer.staging / "pagefind", old_shards, lambda shard: (
             (output_file(urls.article_path(a)), record(a, site.issue_of[a.source], config.language))
             for a in by_shard[shard]))

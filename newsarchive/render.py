@@ -197,10 +197,10 @@ class Renderer:
         Each piece has a signature: a hash of everything its pages show, so that a later build can
         keep the pages of a piece whose signature did not change (see `signature`)."""
         site, tasks = self.site, []
-        issue_digests = {issue.date: self.issue_digest(issue) for issue in site.issues}
         for article in site.articles:
             tasks.append(Task(f"article {article.source}", self.signature(
-                "article", article.source, issue_digests[article.date], templates=("article.html", "redirect.html")),
+                "article", article.source, self.issue_digest(site.issue_of[article.source]),
+                templates=("article.html", "redirect.html")),
                 lambda article=article: self.article(article) + [
                     self.page("redirect.html", alias, target=article) for alias in article.aliases]))
         issues = site.issues

@@ -28,9 +28,11 @@
       button.hidden = false;
       button.addEventListener("click", function () {
         // the issue page, its articles (the headlines' links), the style sheet and the scripts
-        var links = document.querySelectorAll(".issue-page .headline a, link[rel=stylesheet], script[src]");
-        var urls = [location.href].concat([].map.call(links, function (a) { return a.href || a.src; }));
-        var articles = document.querySelectorAll(".issue-page .headline a").length;
+        var headlines = document.querySelectorAll(".issue-page .headline a");
+        var assets = document.querySelectorAll("link[rel=stylesheet], script[src]");
+        var urls = [location.href].concat([].map.call(headlines, function (a) { return a.href; }),
+                                          [].map.call(assets, function (e) { return e.href || e.src; }));
+        var articles = headlines.length;
         status.textContent = "正在保存……";
         button.disabled = true;
         ask({ type: "save", url: location.href, title: button.dataset.title, date: button.dataset.date, urls: urls })
