@@ -22,7 +22,7 @@ from .errors import BuildError
 from .linkcheck import broken_body_links
 from .model import Site
 from .render import Renderer, code_digest, layouts_digest
-from .search import SearchIndexer, pagefind_executable, record, record_digest, script_variants, shard_keys
+from .search import SearchIndexer, pagefind_executable, record_digest, record_page, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
 from .write import (MANIFEST, MARKER, Writer, finish_commit, load_manifest, remove_abandoned,
                     read_pickle, write_atomically)
@@ -241,7 +241,7 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
         sw = renderer.service_worker(version.hexdigest()[:16])
         old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
         written = indexer.build(writer.staging / "pagefind", old_shards, lambda shard: (
-            (output_file(urls.article_path(a)), record(a, site.issue_of[a.source], config.language))
+            (output_file(urls.article_path(a)), record_page(a, site.issue_of[a.source], config.language))
             for a in by_shard[shard]))
         for shard, fresh in written.items():
             key = f"pagefind {shard}"

@@ -80,6 +80,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build reads each layout once: no checking its file before every page
     )
     env.globals.update(url=_url, abs_url=_abs_url, link_url=_link_url, month_grid=month_grid, weekdays=WEEKDAYS,
                        kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path, archive_year=urls.archive_year_path,

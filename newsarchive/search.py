@@ -98,6 +98,11 @@ def record(article, issue, language: str) -> str:
     """What Pagefind reads for an article (not the published page): its headline and text, every
     Han character a word, and its details as Pagefind metadata, filters and sort key. Built from
     the model, so a shard can be indexed again without reading or keeping any page."""
+    return index_copy(record_page(article, issue, language))
+
+
+def record_page(article, issue, language: str) -> str:
+    """An article's record before its Han characters are spaced (`index_copy` does that)."""
     e = html.escape
     meta = [("title", article.title), ("kicker", article.kicker), ("subtitle", article.subtitle),
             ("date", article.date.isoformat()), ("section", article.section), ("page", str(article.page or "")),
@@ -114,7 +119,7 @@ def record(article, issue, language: str) -> str:
                    f'<p class="byline">记者 {e("、".join(article.reporters))}</p>' if article.byline_missing else ""])
     page = (f'<!doctype html><html lang="{e(language)}"><head><meta charset="utf-8">{"".join(head)}</head>'
             f"<body><div data-pagefind-body>{top}{_ID.sub(_KEEP_TAG, article.body_html)}</div></body></html>")
-    return index_copy(page)
+    return page
 
 
 # Pagefind copies the text of every element with an id into the record's anchors (for sub-results,
@@ -190,7 +195,10 @@ def shard_keys(articles) -> dict[str, str]:
     return {a.source: (f"{a.date:%Y-%m}" if per_year[a.date.year] > SHARD_LIMIT else f"{a.date:%Y}") for a in articles}
 
 
-Records = Callable[[str], Iterable[tuple[str, str]]]  # shard → (page, record) of each of its articles
+# shard → (page, record_page) of each of its articles: the indexing process spaces the record (see
+# `record`) and takes the router keys from it unspaced (the same keys, without splitting ~700 words
+# an article to remove the spaces again)
+Records = Callable[[str], Iterable[tuple[str, str]]]
 _RECORDS: Records | None = None  # inherited by the indexing processes (fork)
 
 
@@ -383,12 +391,14 @@ def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> tup
     and a token of this Pagefind run."""
     folder = Path(tempfile.mkdtemp(prefix=f"{RECORDS_PREFIX}{os.getpid()}-", dir=scratch_parent(cache)))
     try:
-        texts = []
-        for rel, text in _RECORDS(shard):
+        texts, made = [], set()
+        for rel, page in _RECORDS(shard):
             path = folder / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            texts.append(body_text(text))
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            path.write_text(index_copy(page), encoding="utf-8")
+            texts.append(body_text(page))
         keys = "\0".join(route_keys(texts))
         del texts
         run = os.urandom(8).hex()

@@ -31,6 +31,7 @@ class Writer:
         self.written: set[str] = set()  # every file of the new site
         self.staged: set[str] = set()  # those written into the staging folder (the rest are kept)
         self.committing = False
+        self._folders: set[Path] = set()  # made in staging (by this process)
         self.write_text(MARKER, "This folder is written by newsarchive; a build replaces it whole.\n")
 
     def target(self, site_path: str, register: bool = True) -> Path:
@@ -60,7 +61,9 @@ class Writer:
 
     def write_bytes(self, site_path: str, data: bytes, register: bool = True) -> None:
         path = self.target(site_path, register)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         path.write_bytes(data)
 
     def commit(self, changed: set[str] | None = None, removed: set[str] = frozenset(), journal: Path | None = None,

@@ -71,7 +71,7 @@ def test_unknown_front_matter_keys_reach_templates(sample_site):
 def test_pagefind_reads_a_record_of_each_article_not_the_page(sample_site, tmp_path):
     from tests.conftest import make_config
     from newsarchive.pipeline import load_site
-    from newsarchive.search import record
+    from newsarchive.search import body_text, record, record_page, route_keys
     from tests.conftest import ROOT
     site = load_site(make_config(tmp_path, ROOT / "content"))
     article = next(a for a in site.articles if a.slug == "renda-changweihui-2023-gongzuo-zongshu")
@@ -83,6 +83,10 @@ def test_pagefind_reads_a_record_of_each_article_not_the_page(sample_site, tmp_p
                  "<div data-pagefind-body><h1>履 职 尽 责 谋 发 展 务 实 笃 行 谱 新 篇</h1>"]:
         assert attr in text
     assert "<p>一 年 砥 砺 奋 进" in text and ' id="' not in text  # no anchors: Pagefind would copy each paragraph
+    # the router's keys are taken from the record before spacing: the same keys as from the record
+    for a in site.articles:
+        spaced, plain = record(a, site.issue_of[a.source], "zh-CN"), record_page(a, site.issue_of[a.source], "zh-CN")
+        assert spaced != plain and route_keys([body_text(spaced)]) == route_keys([body_text(plain)])
     html = read(sample_site, "2024/02/02/renda-changweihui-2023-gongzuo-zongshu/index.html")
     assert "pagefind" not in html  # the published page carries none of it
     entry = json.loads(read(sample_site, "pagefind/2024/pagefind-entry.json"))
