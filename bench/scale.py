@@ -14,8 +14,8 @@ compressed tar GitHub Pages deploys.
 
 Nothing is deleted while steps are timed: earlier outputs are moved aside and deleted at the end.
 On ext4 without a journal (this project's machine), the kernel will not reuse an inode deleted in
-the last few seconds (minutes, while its inode table block is unwritten), and skipping over tens of
-thousands of them made every file creation slow: after deleting a 10k site, the next full build
+the last minute (five, while its inode table block is unwritten: `recently_deleted` in
+fs/ext4/ialloc.c), and skipping over tens of thousands of them made every file creation slow: after deleting a 10k site, the next full build
 took 20–30 s instead of 12–13 s, and Hugo 10 s instead of 2. Runs started within five minutes of
 a large deletion (another bench's clean-up, an `rm -rf site`) are still slowed so.
 """
