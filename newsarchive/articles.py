@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
 import gc
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -299,12 +300,13 @@ def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article
 
 _PARSE_JOB: tuple | None = None
 PARALLEL_MIN = 500  # files per process below which one process is quicker
+PARSE_CHUNK = 250  # files parsed between two progress reports
 
 
-def _parse_slice(worker: int) -> tuple[list[Article], list[Problem]]:
+def _parse_chunk(start: int) -> tuple[list[Article], list[Problem]]:
     gc.enable()  # the build reads the model with the collector off; parsing makes garbage of its own
-    paths, config, jobs = _PARSE_JOB
-    return parse_article_files(paths[worker::jobs], config)
+    paths, config = _PARSE_JOB
+    return parse_article_files(paths[start:start + PARSE_CHUNK], config)
 
 
 class ParseCache:
@@ -364,13 +366,16 @@ def group_file(group: str) -> str:
 
 
 def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
-                 seen: dict[str, os.stat_result] | None = None) -> tuple[list[Article], list[IssueMeta]]:
+                 seen: dict[str, os.stat_result] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[list[Article], list[IssueMeta]]:
     """Read and validate every file under config.content (in `jobs` processes); report all problems at once.
 
     With a cache, only files changed since they were cached are parsed again. `seen`: the content
-    files (in find_sources' order) and their stat results, already taken."""
+    files (in find_sources' order) and their stat results, already taken. `progress(done, total)`:
+    called as the article files are read, every PARSE_CHUNK files."""
     global _PARSE_JOB
     article_files, issue_files = find_sources(config.content, seen or None)
+    total = len(article_files)
     prefix = len(str(config.content)) + 1
 
     def in_cache(file: str):
@@ -394,17 +399,24 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
         article_files = todo
     article_paths = [Path(p) for p in article_files]
     jobs = max(1, min(jobs, len(article_paths) // PARALLEL_MIN))  # fewer files are quicker in this process
-    if jobs == 1:
-        articles, problems = parse_article_files(article_paths, config)
-    else:
-        _PARSE_JOB = (article_paths, config, jobs)
-        try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                parts = pool.map(_parse_slice, range(jobs))
-        finally:
-            _PARSE_JOB = None
-        articles = [a for part, _ in parts for a in part]
-        problems = [p for _, part in parts for p in part]
+    articles, problems, done = [], [], total - len(article_paths)
+    _PARSE_JOB = (article_paths, config)
+    try:
+        starts = range(0, len(article_paths), PARSE_CHUNK)
+        with multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
+            # chunks in file order, taken by whichever process is free
+            parts = pool.imap(_parse_chunk, starts) if pool else (
+                parse_article_files(article_paths[start:start + PARSE_CHUNK], config) for start in starts)
+            for start, (parsed, found) in zip(starts, parts):
+                articles += parsed
+                problems += found
+                done += len(article_paths[start:start + PARSE_CHUNK])
+                if progress:
+                    progress(done, total)
+    finally:
+        _PARSE_JOB = None
+    if progress and not article_paths:
+        progress(done, total)
     if cache is not None:
         for article in articles:
             cache.put(article.source, stats[article.source], article)

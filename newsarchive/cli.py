@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve
             serve(lambda: config_from(args), config_path(args), args.port)
         else:
-            stats = pipeline.build(config, pipeline.print_progress, force=args.force, jobs=args.jobs)
+            stats = pipeline.build(config, pipeline.ProgressPrinter(), force=args.force, jobs=args.jobs)
             if stats.unchanged:
                 print(f"没有变化：{config.output} 已是最新（{stats.articles} 篇文章），用时 {stats.seconds:.2f} 秒。")
             else:

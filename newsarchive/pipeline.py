@@ -29,7 +29,7 @@ from .write import (MANIFEST, MARKER, Writer, finish_commit, load_manifest, remo
 
 JOURNAL = "journal.json"
 
-Progress = Callable[[str, int], None]
+Progress = Callable[[str, int, int], None]  # (stage, done, total): "read" files, "render" pieces, "index" articles
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,11 @@ class BuildStats:
     rendered: int = 0  # files rendered (the others were kept from the last build)
 
 
-def load_site(config: Config, jobs: int = 1, cache: ParseCache | None = None, seen: dict | None = None) -> Site:
+def load_site(config: Config, jobs: int = 1, cache: ParseCache | None = None, seen: dict | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Site:
     """Read, validate and gather everything; raises BuildError listing every problem. `seen`: the
     content files and their stat results, when source_stamp has just listed them."""
-    articles, metas = read_content(config, jobs, cache, seen)
+    articles, metas = read_content(config, jobs, cache, seen, progress)
     return collect_site(config, articles, metas)
 
 
@@ -110,31 +111,35 @@ def unchanged_since_last_build(config: Config, stamp: str) -> BuildStats | None:
 
 
 _JOB: tuple | None = None  # the work of a parallel render, inherited by the worker processes (fork)
+RENDER_CHUNK = 100  # pieces of rendering (at most) between two progress reports
 
 
-def render_slice(worker: int) -> dict:
-    """Render every jobs-th task from `worker` on, writing the files; report what was written."""
-    tasks, writer, jobs = _JOB
+def render_chunk(start: int) -> dict:
+    """Render the tasks of one chunk, writing the files; report what was written."""
+    tasks, writer, chunk = _JOB
     written = []
-    for i in range(worker, len(tasks), jobs):
-        for page in tasks[i].render():
+    for task in tasks[start:start + chunk]:
+        for page in task.render():
             data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
             writer.write_bytes(page.path, data, register=False)
-            written.append((tasks[i].key, output_file(page.path), file_digest(data)))
-    return {"files": written}
+            written.append((task.key, output_file(page.path), file_digest(data)))
+    return {"files": written, "tasks": len(tasks[start:start + chunk])}
 
 
 def render_in_parallel(tasks, writer, jobs: int):
-    """Render in `jobs` processes (forked, so each has the site model already); yields their reports."""
+    """Render in `jobs` processes (forked, so each has the site model already), in chunks taken by
+    whichever process is free; yields each chunk's report as it is done."""
     global _JOB
     jobs = max(1, min(jobs, len(tasks)))
-    _JOB = (tasks, writer, jobs)
+    chunk = max(1, min(RENDER_CHUNK, -(-len(tasks) // (jobs * 8))))  # at least 8 chunks a process
+    _JOB = (tasks, writer, chunk)
+    starts = range(0, len(tasks), chunk)
     try:
         if jobs == 1:
-            yield render_slice(0)
+            yield from map(render_chunk, starts)
             return
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            yield from pool.imap_unordered(render_slice, range(jobs))
+            yield from pool.imap_unordered(render_chunk, starts)
     finally:
         _JOB = None
 
@@ -171,7 +176,7 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
 
 def _build(config: Config, progress: Progress | None, force: bool, jobs: int) -> BuildStats:
     started = time.perf_counter()
-    progress = progress or (lambda stage, n: None)
+    progress = progress or (lambda stage, done, total: None)
     finish_interrupted_commit(config)
     remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
     seen: dict[str, os.stat_result] = {}
@@ -184,10 +189,9 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
     parsed = ParseCache(cache, parse_key(config))
     slugs = read_pickle(cache / "slugs.pickle", {})
     urls.SLUGS.update(slugs.get(code_digest(), {}))
-    site = load_site(config, jobs or os.cpu_count() or 1, parsed, seen)
+    site = load_site(config, jobs or os.cpu_count() or 1, parsed, seen, lambda done, total: progress("read", done, total))
     if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
         write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
-    progress("read", len(site.articles))
     # The model (100,000 articles and more) lives until the end: it is read with the cyclic garbage
     # collector off and then kept out of its passes, which would otherwise go over it again and
     # again (3 s of an edit at 100k), and out of copy-on-write in the forked workers.
@@ -220,13 +224,14 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
                 todo.append(task)
                 units[task.key] = [task.signature, {}]
         jobs = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)  # a small job: not worth a process
-        rendered = 0
+        rendered = done = 0
         for result in render_in_parallel(todo, writer, jobs):
             for key, rel, digest in result["files"]:
                 writer.register(rel)
                 units[key][1][rel] = digest
             rendered += len(result["files"])
-            progress("render", rendered)
+            done += result["tasks"]
+            progress("render", done, len(todo))
         pages = sum(len(files) for _, files in units.values())
         units["static"] = [None, {}]
         for site_path, file in static_files(config).items():
@@ -242,7 +247,7 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
         old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
         written = indexer.build(writer.staging / "pagefind", old_shards, lambda shard: (
             (output_file(urls.article_path(a)), record_page(a, site.issue_of[a.source], config.language))
-            for a in by_shard[shard]))
+            for a in by_shard[shard]), lambda done, total: progress("index", done, total))
         for shard, fresh in written.items():
             key = f"pagefind {shard}"
             if fresh:
@@ -287,7 +292,6 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
                 else:  # a bucket no key of which changed: as it is in the site
                     writer.register(rel, staged=False)
                     units["router"][1][rel] = kept_router[rel]
-        progress("index", indexer.count)
         manifest = {"units": units, "router": router_state}
         if renderer.layout_reads != known_reads:  # which layouts read `site`: parsing them all takes 0.4 s
             write_atomically(cache / "layouts.pickle", pickle.dumps({layouts: renderer.layout_reads}))
@@ -333,11 +337,35 @@ def cache_folder(config: Config) -> Path:
     return folder
 
 
-def print_progress(stage: str, n: int) -> None:
-    """Progress on stderr for long builds: one updating line on a terminal."""
-    labels = {"read": "读取文章", "render": "生成页面", "index": "建立搜索索引"}
-    line = f"{labels.get(stage, stage)}：{n}"
-    if sys.stderr.isatty():
-        print(f"\r{line:<40}", end="" if stage == "render" else "\n", file=sys.stderr, flush=True)
-    elif n >= 1000 and (stage != "render" or n % 10000 == 0):  # logs: only for long builds
-        print(line, file=sys.stderr, flush=True)
+class ProgressPrinter:
+    """Progress of a build on stderr: on a terminal one line a stage, with a bar, redrawn as it goes;
+    in a log (not a terminal) a line at each quarter of a stage of 1,000 or more."""
+
+    LABELS = {"read": "读取文章", "render": "生成页面", "index": "建立搜索索引"}
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.mark = time.perf_counter()  # when the stage under way began: the last one's end
+        self.started: dict[str, float] = {}
+        self.quarter: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        seconds = now - self.started.setdefault(stage, self.mark)
+        if done >= total:
+            self.mark = now
+        if total <= 0:
+            return
+        line = progress_line(self.LABELS.get(stage, stage), done, total, seconds)
+        if self.stream.isatty():
+            print(f"\r{line}", end="\n" if done >= total else "", file=self.stream, flush=True)
+        elif total >= 1000 and 4 * done // total > self.quarter.get(stage, 0):
+            self.quarter[stage] = 4 * done // total
+            print(line, file=self.stream, flush=True)
+
+
+def progress_line(label: str, done: int, total: int, seconds: float, width: int = 24) -> str:
+    """生成页面 [#####...................] 3,000/12,034  24% 0:02"""
+    filled = width * done // total
+    return (f"{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {100 * done // total:3d}%"
+            f" {int(seconds) // 60}:{int(seconds) % 60:02d}")

@@ -9,6 +9,7 @@ exact phrases, so that search finds any substring, as find-in-page does.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -329,10 +330,12 @@ class SearchIndexer:
         """Every Han character the index holds (from the router's state)."""
         return set().union(*state["chars"].values())
 
-    def build(self, bundle: Path, previous: dict[str, str], records: Records) -> dict[str, bool]:
+    def build(self, bundle: Path, previous: dict[str, str], records: Records,
+              progress: Callable[[int, int], None] | None = None) -> dict[str, bool]:
         """Write under `bundle` (site/pagefind/<shard>/) the Pagefind bundle of every shard whose
         input hash is not the one in `previous` (the last build's, whose bundles are in the site).
-        Returns, per shard, whether its bundle was written."""
+        Returns, per shard, whether its bundle was written. `progress(done, total)`: articles of
+        the shards indexed again, as each shard is done."""
         global _RECORDS
         hashes = self.hashes = {shard: self.input_hash(shard) for shard in sorted(self.digests)}
         written, todo = {}, []
@@ -352,19 +355,20 @@ class SearchIndexer:
             remove_abandoned_folders(self.cache, ".pagefind-")  # left by a build killed while indexing
         remove_abandoned_folders(scratch_parent(self.cache), RECORDS_PREFIX)
         _RECORDS = records
+        todo.sort(key=lambda shard: -len(self.digests[shard]))  # the largest first: no long one left alone at the end
+        total, done = sum(len(self.digests[shard]) for shard in todo), 0
         try:
             jobs = min(self.jobs, len(todo))
             work = [(shard, hashes[shard], bundle / shard, self.cache) for shard in todo]
-            if jobs <= 1:
-                results = [_index_shard(*job) for job in work]
-            else:
-                with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                    results = pool.starmap(_index_shard, work)
+            with multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
+                for shard, (keys, run) in pool.imap_unordered(_index_job, work) if pool else map(_index_job, work):
+                    self.keys[shard] = keys
+                    self.versions[shard] = f"{hashes[shard]}-{run}"
+                    done += len(self.digests[shard])
+                    if progress:
+                        progress(done, total)
         finally:
             _RECORDS = None
-        for shard, (keys, run) in zip(todo, results):
-            self.keys[shard] = keys
-            self.versions[shard] = f"{hashes[shard]}-{run}"
         if self.cache is not None:
             keep = {f"pagefind-{shard}-{digest}" for shard, digest in hashes.items()}
             for old in self.cache.glob("pagefind-*"):
@@ -382,6 +386,10 @@ def scratch_parent(cache: Path | None) -> Path:
     except OSError:
         pass
     return cache if cache is not None else Path(tempfile.gettempdir())
+
+
+def _index_job(job: tuple) -> tuple[str, tuple[str, str]]:
+    return job[0], _index_shard(*job)
 
 
 def _index_shard(shard: str, digest: str, dest: Path, cache: Path | None) -> tuple[str, str]:

@@ -187,3 +187,54 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_build_reports_its_progress_as_it_goes_stage_by_stage(corpus_content, tmp_path, monkeypatch):
+    """Progress comes chunk by chunk (not once a process has done all its share), in both
+    processes, with the stage's total from the start; a rebuild reports only what it does."""
+    import newsarchive.articles as articles
+    monkeypatch.setattr(articles, "PARALLEL_MIN", 10)  # the corpus (159 articles) parsed in two processes
+    monkeypatch.setattr(articles, "PARSE_CHUNK", 20)
+    content = tmp_path / "content"
+    shutil.copytree(corpus_content, content)
+    reports: list[tuple[str, int, int]] = []
+    build(make_config(tmp_path, content), lambda *report: reports.append(report), jobs=2)
+
+    def of(stage):
+        return [(done, total) for s, done, total in reports if s == stage]
+    for stage in ("read", "render", "index"):
+        seen = of(stage)
+        assert seen and len({total for _, total in seen}) == 1, stage
+        assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[-1][0] == seen[-1][1], stage
+    assert of("read")[-1] == (159, 159) and len(of("read")) == 8  # 159 files, 20 at a time
+    assert len(of("render")) >= 16  # at least 8 chunks a process
+    assert of("index") == [(159, 159)]  # one shard (1946)
+    pieces = of("render")[-1][1]
+    # an edit: every file read (all from the cache but one), a few pieces rendered, its shard indexed
+    reports.clear()
+    article = sorted(content.rglob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8").replace("\n---\n\n", "\n---\n\n（更正）", 1), encoding="utf-8")
+    build(make_config(tmp_path, content), lambda *report: reports.append(report), jobs=2)
+    assert of("read") == [(159, 159)] and of("index") == [(159, 159)]
+    assert of("render") and of("render")[-1][0] == of("render")[-1][1] < pieces / 4
+
+
+def test_progress_lines_on_a_terminal_and_in_a_log():
+    import io
+    from newsarchive.pipeline import ProgressPrinter, progress_line
+    assert progress_line("生成页面", 3000, 12034, 75.4) == "生成页面 [#####...................] 3,000/12,034  24% 1:15"
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    screen = Terminal()
+    printer = ProgressPrinter(screen)
+    for done in (100, 200, 300):
+        printer("read", done, 300)
+    assert screen.getvalue().count("\r") == 3 and screen.getvalue().endswith("300/300 100% 0:00\n")
+    log = io.StringIO()
+    printer = ProgressPrinter(log)
+    for done in range(0, 12001, 100):
+        printer("render", done, 12000)
+    printer("index", 50, 50)  # a small stage: nothing in a log
+    assert [line.split("] ")[1].split("/")[0] for line in log.getvalue().splitlines()] == ["3,000", "6,000", "9,000", "12,000"]
