@@ -303,10 +303,16 @@ PARALLEL_MIN = 500  # files per process below which one process is quicker
 PARSE_CHUNK = 250  # files parsed between two progress reports
 
 
-def _parse_chunk(start: int) -> tuple[list[Article], list[Problem]]:
-    gc.enable()  # the build reads the model with the collector off; parsing makes garbage of its own
+def _parse_files(start: int) -> tuple[list[Article], list[Problem]]:
+    """The PARSE_CHUNK files of _PARSE_JOB from `start` on, parsed."""
     paths, config = _PARSE_JOB
     return parse_article_files(paths[start:start + PARSE_CHUNK], config)
+
+
+def _parse_chunk(start: int) -> tuple[list[Article], list[Problem]]:
+    """_parse_files in a worker process."""
+    gc.enable()  # the build reads the model with the collector off; parsing makes garbage of its own
+    return _parse_files(start)
 
 
 class ParseCache:
@@ -405,12 +411,11 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
         starts = range(0, len(article_paths), PARSE_CHUNK)
         with multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
             # chunks in file order, taken by whichever process is free
-            parts = pool.imap(_parse_chunk, starts) if pool else (
-                parse_article_files(article_paths[start:start + PARSE_CHUNK], config) for start in starts)
+            parts = pool.imap(_parse_chunk, starts) if pool else map(_parse_files, starts)
             for start, (parsed, found) in zip(starts, parts):
                 articles += parsed
                 problems += found
-                done += len(article_paths[start:start + PARSE_CHUNK])
+                done += min(PARSE_CHUNK, len(article_paths) - start)
                 if progress:
                     progress(done, total)
     finally:

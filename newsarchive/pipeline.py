@@ -117,13 +117,13 @@ RENDER_CHUNK = 100  # pieces of rendering (at most) between two progress reports
 def render_chunk(start: int) -> dict:
     """Render the tasks of one chunk, writing the files; report what was written."""
     tasks, writer, chunk = _JOB
-    written = []
-    for task in tasks[start:start + chunk]:
+    mine, written = tasks[start:start + chunk], []
+    for task in mine:
         for page in task.render():
             data = page.content.encode("utf-8") if isinstance(page.content, str) else page.content
             writer.write_bytes(page.path, data, register=False)
             written.append((task.key, output_file(page.path), file_digest(data)))
-    return {"files": written, "tasks": len(tasks[start:start + chunk])}
+    return {"files": written, "tasks": len(mine)}
 
 
 def render_in_parallel(tasks, writer, jobs: int):
