@@ -167,7 +167,8 @@ def main() -> None:
     full = seconds
     seconds, rss = run(build)
     report("no-op rebuild", seconds, rss, out)
-    article = sorted(content.rglob("*.md"))[len(list(content.rglob("*.md"))) // 2]
+    articles = sorted(content.rglob("*.md"))
+    article = articles[len(articles) // 2]
     text = article.read_text(encoding="utf-8")
     article.write_text(text.replace("\n---\n\n", "\n---\n\n（更正）", 1), encoding="utf-8")
     seconds, rss = run(build)
