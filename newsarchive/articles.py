@@ -11,38 +11,24 @@ import multiprocessing
 import os
 import pickle
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator
 
-import yaml
-
-from .body import BodyRenderer, make_excerpt, plain_text
+from .body import BodyRenderer, make_excerpt, plain_text, url_as_browser_reads
+from .clean import normalize_newlines, single_line, strip_controls
 from .config import Config
 from .errors import BuildError, Problem
 from .model import Article, IssueMeta
 from .write import read_pickle, write_atomically
+from .yamlfile import load_mapping
 
 ISSUE_FILE = "issue.yaml"
 KNOWN = ("title", "kicker", "subtitle", "date", "section", "page", "order",
          "reporter", "topics", "slug", "aliases")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_FOLDER = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})$")
-
-
-class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loading in which an impossible date (2024-13-45) stays a string to report."""
-
-
-def _timestamp(loader: yaml.SafeLoader, node: yaml.Node):
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 @dataclass
@@ -53,11 +39,21 @@ class FrontMatter:
     lines: dict[str, int]
     body: str
     body_line: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def clean_text(text: str, shown: str) -> tuple[str, list[Problem]]:
+    """A file's text without BOM, with LF line ends and without control characters (each removed
+    one a warning naming its line)."""
+    text, found = strip_controls(normalize_newlines(text.removeprefix("\ufeff")))
+    return text, [Problem(shown, f"control character {char} removed", line) for line, char in found]
 
 
 def split_front_matter(text: str, shown: str) -> FrontMatter:
-    """Split '---' YAML front matter from the Markdown body; raise BuildError if malformed."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    """Split '---' YAML front matter from the Markdown body; raise BuildError if malformed.
+
+    Control characters anywhere in the file are removed, each with a warning naming its line."""
+    text, warnings = clean_text(text, shown)
     if not text.startswith("---\n"):
         raise BuildError([Problem(shown, "expected YAML front matter starting with '---' on the first line", 1)])
     end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.M)
@@ -66,30 +62,8 @@ def split_front_matter(text: str, shown: str) -> FrontMatter:
     yaml_text = text[4:4 + end.start()]
     body = text[4 + end.end():].lstrip("\n")
     body_line = text[: len(text) - len(body)].count("\n") + 1
-    data, lines = load_yaml_mapping(yaml_text, shown, first_line=2)
-    return FrontMatter(data, lines, body, body_line)
-
-
-def load_yaml_mapping(text: str, shown: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
-    """Parse a YAML mapping, returning it with the line of each key."""
-    loader = Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = first_line + mark.line if mark else None
-        raise BuildError([Problem(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line)])
-    finally:
-        loader.dispose()
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise BuildError([Problem(shown, "expected a mapping of 'key: value' lines", first_line)])
-    lines = {}
-    if isinstance(node, yaml.MappingNode):
-        lines = {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
-    return {str(k): v for k, v in data.items()}, lines
+    mapping = load_mapping(yaml_text, shown, first_line=2)
+    return FrontMatter(mapping.data, mapping.lines, body, body_line, warnings + mapping.warnings)
 
 
 class Checker:
@@ -112,9 +86,9 @@ class Checker:
         if not isinstance(value, str) or (required and not value.strip()):
             self.fail(key, f"expected a non-empty string, got {value!r}")
             return ""
-        return value.strip()
+        return single_line(value)
 
-    def names(self, data: dict, key: str) -> tuple[str, ...]:
+    def names(self, data: dict, key: str, one_line: bool = True) -> tuple[str, ...]:
         value = data.get(key)
         if value is None:
             return ()
@@ -122,7 +96,7 @@ class Checker:
         if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
             self.fail(key, f"expected a string or a list of strings, got {value!r}")
             return ()
-        return tuple(dict.fromkeys(v.strip() for v in items))
+        return tuple(dict.fromkeys(single_line(v) if one_line else v.strip() for v in items))
 
     def number(self, data: dict, key: str, minimum: int) -> int | None:
         value = data.get(key)
@@ -173,7 +147,7 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
         check.fail("slug", f"expected lowercase ASCII letters, digits and single hyphens, got {slug!r}")
     if len(slug) > 80:
         check.fail("slug", "expected at most 80 characters")
-    aliases = check.names(data, "aliases")
+    aliases = check.names(data, "aliases", one_line=False)
     for alias in aliases:
         error = alias_problem(alias)
         if error:
@@ -189,23 +163,51 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     if check.problems:
         raise BuildError(check.problems)
     body_html = renderer.render(fm.body)
+    warnings = fm.warnings + [Problem(shown, f"link or image to {url_as_browser_reads(raw)!r} shown as plain text: "
+                                      "only http, https, mailto and paths on this site are allowed",
+                                      body_line_of(fm, raw), "body") for raw in renderer.unsafe]
     text = plain_text(body_html)  # not kept: at 100,000 articles, another copy of the archive in the cache
     shown = repr((article.slug, article.date, article.kicker, article.title, article.subtitle, article.reporters,
                   article.section, article.page))
-    return replace(article, body_html=body_html, byline_missing=any(name not in text for name in article.reporters),
+    return replace(article, body_html=body_html, warnings=tuple(warnings), byline_missing=any(name not in text for name in article.reporters),
                    excerpt=make_excerpt(body_html, config.excerpt_length),
                    headline_digest=hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest())
 
 
+def field_line(path: Path, key: str) -> int | None:
+    """The line of a front-matter field in an article file (for problems found after parsing)."""
+    try:
+        return split_front_matter(path.read_text(encoding="utf-8"), str(path)).lines.get(key)
+    except (OSError, UnicodeDecodeError, BuildError):
+        return None
+
+
+def body_line_of(fm: FrontMatter, needle: str) -> int:
+    """The line of the file where a piece of the body is written (its first line when not found)."""
+    for number, line in enumerate(fm.body.split("\n")):
+        if needle in line:
+            return fm.body_line + number
+    return fm.body_line
+
+
+ALIAS_PUNCTUATION = set("-._~+,=@!/")
+
+
 def alias_problem(alias: str) -> str | None:
-    """What is wrong with an alias path, or None."""
-    if "\x00" in alias or "\\" in alias:
-        return f"expected a URL path, got {alias!r}"
+    """What is wrong with an alias path, or None. An alias is an old URL path made of letters
+    (any script), digits and -._~+,=@! — no query, space, control or direction character, no
+    %-escapes (the server decodes them: write the characters), no hidden ('.') part."""
     if "://" in alias or alias.startswith("//"):
         return f"expected a path on this site, not a full URL: {alias!r}"
+    for char in alias:
+        if not (char.isalnum() or char in ALIAS_PUNCTUATION):
+            shown = f"{char!r}" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+            return f"expected a URL path of letters, digits and -._~+,=@!/, got {shown} in {alias!r}"
     parts = [p for p in alias.strip("/").split("/") if p]
     if not parts or any(p in (".", "..") for p in parts):
         return f"expected a path inside the site without '.' or '..' parts, got {alias!r}"
+    if any(p.startswith(".") for p in parts):
+        return f"expected a path without hidden parts (starting with '.'), got {alias!r}"
     if len(alias) > 200 or any(len(p.encode()) > 200 for p in parts):
         return "expected a path of at most 200 characters"
     return None
@@ -220,7 +222,9 @@ def normalize_alias(alias: str) -> str:
 def parse_issue_meta(text: str, shown: str, source: str | None = None) -> IssueMeta:
     """Parse an issue.yaml; its date comes from the file or from a YYYY/MM/DD folder."""
     source = source or shown
-    data, lines = load_yaml_mapping(text.removeprefix("\ufeff"), shown)
+    text, warnings = clean_text(text, shown)
+    mapping = load_mapping(text, shown)
+    data, lines = mapping.data, mapping.lines
     check = Checker(shown, lines)
     date = check.date(data, "date")
     if date is None and "date" not in data:
@@ -240,12 +244,13 @@ def parse_issue_meta(text: str, shown: str, source: str | None = None) -> IssueM
             if isinstance(number, bool) or not isinstance(number, int) or not isinstance(name, str):
                 check.fail("pages", f"expected 'N: name' with a whole number N, got {number!r}: {name!r}")
             else:
-                page_names[number] = name.strip()
+                page_names[number] = single_line(name)
     meta = IssueMeta(
         source=source, date=date or datetime.date.min, paper=check.text(data, "paper"),
         number=check.text(data, "number"), page_names=MappingProxyType(page_names),
         note=check.text(data, "note"),
         extra=MappingProxyType({k: v for k, v in data.items() if k not in ("date", "paper", "number", "pages", "note")}),
+        warnings=tuple(warnings + mapping.warnings),
     )
     if check.problems:
         raise BuildError(check.problems)
@@ -374,7 +379,18 @@ def group_file(group: str) -> str:
 def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
                  seen: dict[str, os.stat_result] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> tuple[list[Article], list[IssueMeta]]:
-    """Read and validate every file under config.content (in `jobs` processes); report all problems at once.
+    """Read and validate every file under config.content; raise BuildError listing every problem."""
+    articles, metas, problems = read_files(config, jobs, cache, seen, progress)
+    if problems:
+        raise BuildError(problems)
+    return articles, metas
+
+
+def read_files(config: Config, jobs: int = 1, cache: ParseCache | None = None,
+               seen: dict[str, os.stat_result] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> tuple[list[Article], list[IssueMeta], list[Problem]]:
+    """Read and validate every file under config.content (in `jobs` processes): what parsed, and a
+    problem for each file that did not.
 
     With a cache, only files changed since they were cached are parsed again. `seen`: the content
     files (in find_sources' order) and their stat results, already taken. `progress(done, total)`:
@@ -442,9 +458,7 @@ def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,
             problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
         except BuildError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise BuildError(problems)
-    return articles, metas
+    return articles, metas, problems
 
 
 def display_path(path: Path) -> str:

@@ -6,6 +6,7 @@ import html
 import re
 
 import markdown
+from markdown import util
 from markdown.treeprocessors import Treeprocessor
 
 _TAG = re.compile(r"<[^>]+>")
@@ -25,12 +26,52 @@ class _NumberBlocks(Treeprocessor):
                 element.set("id", f"{prefix}{counts[prefix]}")
 
 
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_STASHED = re.compile(f"{util.STX}(\\d+){util.ETX}")  # a backslash escape, held by Python-Markdown
+
+
+def url_as_browser_reads(raw: str) -> str:
+    """An attribute's URL as a browser resolves it: character references decoded, leading and
+    trailing controls and spaces dropped, tabs and line breaks removed anywhere (WHATWG URL)."""
+    value = _STASHED.sub(lambda m: chr(int(m.group(1))), raw.replace(util.AMP_SUBSTITUTE, "&"))
+    value = html.unescape(value).strip("".join(map(chr, range(0x21))))
+    return re.sub(r"[\t\n\r]", "", value)
+
+
+def unsafe_url(raw: str) -> bool:
+    """True for a URL with a scheme other than http, https and mailto (javascript:, data:, vbscript:…).
+    A URL without a scheme (a path, #fragment or ?query) is safe."""
+    m = _SCHEME.match(url_as_browser_reads(raw))
+    return m is not None and m.group(1).lower() not in SAFE_SCHEMES
+
+
+class _SafeLinks(Treeprocessor):
+    """Links and images whose URL could run script become plain text: a link keeps its text, an
+    image its alt text. Each is reported (`BodyRenderer.unsafe`) for a warning with its line."""
+
+    def run(self, root):
+        for element in root.iter():
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            raw = element.get(attribute) if attribute else None
+            if raw is None or not unsafe_url(raw):
+                continue
+            self.md.unsafe_urls.append(raw)
+            alt = element.get("alt", "") if element.tag == "img" else None
+            element.attrib.clear()
+            element.tag = "span"
+            if alt is not None:
+                element.text = alt
+
+
 class BodyRenderer:
     """A reusable Markdown converter; raw HTML is escaped unless trusted. Output is XHTML-clean."""
 
     def __init__(self, trusted_html: bool = False):
         self._md = markdown.Markdown(extensions=["sane_lists"], output_format="xhtml")
         self._md.treeprocessors.register(_NumberBlocks(self._md), "number_blocks", 0)
+        self._md.treeprocessors.register(_SafeLinks(self._md), "safe_links", 1)
+        self._md.unsafe_urls = []
         if not trusted_html:
             # Python-Markdown has no safe mode; removing the raw-HTML processors makes
             # any <tag> in the text come out escaped, as text.
@@ -40,7 +81,13 @@ class BodyRenderer:
     def render(self, source: str) -> str:
         """Return the HTML of a Markdown body."""
         self._md.reset()
+        self._md.unsafe_urls = []
         return self._md.convert(source)
+
+    @property
+    def unsafe(self) -> list[str]:
+        """The URLs (as written) of the links and images the last render turned into text."""
+        return list(self._md.unsafe_urls)
 
 
 def blocks_of(body_html: str) -> list[tuple[str, str]]:

@@ -102,12 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         config = config_from(args)
         if args.command == "check":
             site = pipeline.check(config)
+            print_warnings(map(str, site.warnings))
             print(f"检查通过：{len(site.articles)} 篇文章，{len(site.issues)} 期，没有发现问题。")
         elif args.command == "serve":
             from .serve import serve
             serve(lambda: config_from(args), config_path(args), args.port)
         else:
             stats = pipeline.build(config, pipeline.ProgressPrinter(), force=args.force, jobs=args.jobs)
+            print_warnings(stats.warnings)
             if stats.unchanged:
                 print(f"没有变化：{config.output} 已是最新（{stats.articles} 篇文章），用时 {stats.seconds:.2f} 秒。")
             else:
@@ -121,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断，未改动输出目录。", file=sys.stderr)
         return 130
     return 0
+
+
+def print_warnings(warnings) -> None:
+    """What the content got away with, one line each, on stderr."""
+    for warning in warnings:
+        print(f"注意 (warning): {warning}", file=sys.stderr)
 
 
 def import_page(args: argparse.Namespace) -> int:

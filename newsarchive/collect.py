@@ -6,12 +6,16 @@ import datetime
 import itertools
 from collections import defaultdict
 from dataclasses import replace
+from pathlib import Path
 from types import MappingProxyType
+from typing import Iterable
 
 from . import urls
-from .articles import display_path
-from .config import Config
+from .articles import display_path, field_line
+from .claims import claim_site, static_files
+from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError, Problem
+from .linkcheck import broken_body_links
 from .model import KINDS, Article, Issue, IssueMeta, PageGroup, Site, Term
 
 
@@ -20,58 +24,61 @@ def newest_first(article: Article) -> tuple:
     return (-article.date.toordinal(), article.sort_key)
 
 
-def collect_site(config: Config, articles: list[Article], metas: list[IssueMeta]) -> Site:
-    """Gather articles into issues, pages, terms and neighbours; raise BuildError on collisions."""
-    problems: list[Problem] = []
-    shown = lambda source: display_path(config.content / source)  # noqa: E731
+def collect_site(config: Config, articles: list[Article], metas: list[IssueMeta],
+                 problems: Iterable[Problem] = ()) -> Site:
+    """Gather articles into issues, pages, terms and neighbours, and claim every output file.
+
+    Raises BuildError with every problem at once: those passed in (files that did not parse),
+    URL collisions, links in bodies that lead nowhere."""
+    problems = list(problems)
+    shown = lambda source: display_path(config.content / source) if source else ""  # noqa: E731
 
     articles = sorted((a if a.slug else replace(a, slug=urls.slugify(a.title)) for a in articles),
                       key=newest_first)
-    if not articles:
+    if not articles and not problems:
         problems.append(Problem(display_path(config.content), "no articles found: expected *.md files with front matter"))
-
-    owners: dict[str, str] = {}  # site path → source that claims it
-    for article in articles:
-        path = urls.article_path(article)
-        if path in owners:
-            problems.append(Problem(shown(article.source),
-                                    f"URL {path} is also the URL of {shown(owners[path])}: give one a different slug",
-                                    field="slug"))
-        owners.setdefault(path, article.source)
-    for article in articles:
-        for alias in article.aliases:
-            if alias in owners:
-                problems.append(Problem(shown(article.source),
-                                        f"alias {alias} collides with the page of {shown(owners[alias])}",
-                                        field="aliases"))
-            owners.setdefault(alias, article.source)
-
     meta_by_date: dict[datetime.date, IssueMeta] = {}
     for meta in metas:
         if meta.date in meta_by_date:
             problems.append(Problem(shown(meta.source),
                                     f"a second issue file for {meta.date}: {shown(meta_by_date[meta.date].source)} describes it too"))
         meta_by_date.setdefault(meta.date, meta)
-    if problems:
-        raise BuildError(problems)
-
     issues = tuple(make_issue(config, date, tuple(group), meta_by_date.get(date))
                    for date, group in itertools.groupby(articles, key=lambda a: a.date))
+    warnings: list[Problem] = []
+    terms = {kind: make_terms(kind, articles, shown, warnings) for kind in KINDS}
+    years = make_calendar(issues)
+    claims, collisions = claim_site(articles, issues, [year for year, _ in years], terms, config.per_page,
+                                    static_files(config.layouts, DEFAULT_LAYOUTS), shown)
+    problems += [with_line(config, p) for p in collisions]
+    problems += broken_body_links(config, articles, claims)
+    if problems:
+        raise BuildError(problems)
     issue_of = {a.source: issue for issue in issues for a in issue.articles}
     neighbours = {}
     for issue in issues:
         seq = issue.articles
         for i, article in enumerate(seq):
             neighbours[article.source] = (seq[i - 1] if i else None, seq[i + 1] if i + 1 < len(seq) else None)
+    warnings += [w for item in (*articles, *metas) for w in item.warnings]
     return Site(
         config=config,
         articles=tuple(articles),
         issues=issues,
-        terms=MappingProxyType({kind: make_terms(kind, articles) for kind in KINDS}),
+        terms=MappingProxyType(terms),
         issue_of=MappingProxyType(issue_of),
         neighbours=MappingProxyType(neighbours),
-        years=make_calendar(issues),
+        years=years,
+        claims=MappingProxyType(claims),
+        warnings=tuple(sorted(warnings, key=lambda p: (p.path, p.line or 0, p.field or ""))),
     )
+
+
+def with_line(config: Config, problem: Problem) -> Problem:
+    """A problem about a front-matter field, with the field's line in its file."""
+    if problem.line is not None or not problem.field:
+        return problem
+    return replace(problem, line=field_line(Path(problem.path), problem.field))
 
 
 def make_issue(config: Config, date: datetime.date, articles: tuple[Article, ...], meta: IssueMeta | None) -> Issue:
@@ -99,20 +106,35 @@ def names_of(article: Article, kind: str) -> tuple[str, ...]:
     return article.topics if kind == "topics" else article.reporters
 
 
-def make_terms(kind: str, articles: list[Article]) -> tuple[Term, ...]:
-    """The terms of one kind in pinyin order, each with its articles newest first."""
+def make_terms(kind: str, articles: list[Article], shown, warnings: list[Problem]) -> tuple[Term, ...]:
+    """The terms of one kind in pinyin order, each with its articles newest first.
+
+    A term's URL stays put: of names with the same pinyin (张伟, 章炜), the one printed first keeps
+    the plain slug and each later one gets a stable tag, so a new name never moves an old page.
+    Names that differ only in case (Li, li) are reported: most likely one term spelled two ways."""
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         for name in names_of(article, kind):
             members[name].append(article)
-    slugs = {name: urls.slugify(name) for name in members}
+    first_printed = {name: (group[-1].date, group[-1].source, name) for name, group in members.items()}
     taken = defaultdict(list)
-    for name, slug in slugs.items():
-        taken[slug].append(name)
+    for name in members:
+        taken[urls.slugify(name)].append(name)
+    slugs = {}
     for slug, names in taken.items():
-        if len(names) > 1:  # e.g. 王冠 and 王官: keep both, told apart by a stable tag
-            for name in names:
-                slugs[name] = f"{slug}-{urls.short_hash(name)}"
+        names.sort(key=first_printed.get)
+        slugs[names[0]] = slug
+        for name in names[1:]:  # e.g. 王冠 and 王官: both kept, the later told apart by a stable tag
+            slugs[name] = f"{slug}-{urls.short_hash(name)}"
+        by_case = defaultdict(list)
+        for name in names:
+            by_case[name.casefold()].append(name)
+        for same in (group for group in by_case.values() if len(group) > 1):
+            later = members[same[1]][-1]
+            warnings.append(Problem(shown(later.source), f"{KINDS[kind][1]} {same[1]!r} differs only in case from "
+                                    f"{same[0]!r} ({shown(members[same[0]][-1].source)}): two pages, "
+                                    f"{kind}/{slugs[same[0]]}/ and {kind}/{slugs[same[1]]}/; write one spelling",
+                                    field=KINDS[kind][0]))
     return tuple(Term(kind, name, slugs[name], tuple(members[name]))
                  for name in sorted(members, key=lambda n: (slugs[n], n)))  # pinyin order
 

@@ -6,12 +6,14 @@ import html
 import posixpath
 import re
 from pathlib import Path
+from typing import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from . import urls
 from .articles import display_path
+from .config import Config
 from .errors import Problem
-from .model import Site
+from .model import Article
 
 _HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"')
 
@@ -27,24 +29,26 @@ def source_line(path: Path, needle: str) -> int | None:
     return None
 
 
-def broken_body_links(site: Site, written: set[str]) -> list[Problem]:
-    """Every internal link in an article body that does not resolve to a written file."""
+def broken_body_links(config: Config, articles: Iterable[Article], claims: Mapping[str, object]) -> list[Problem]:
+    """Every internal link in an article body that does not resolve to a file of the site."""
     problems = []
-    for article in site.articles:
+    for article in articles:
+        if "href=" not in article.body_html:
+            continue
         page = urls.article_path(article)
         for raw in _HREF.findall(article.body_html):
             href = html.unescape(raw)
             parts = urlsplit(href)
             if parts.scheme or href.startswith(("#", "//")) or not href:
                 continue
-            shown = display_path(site.config.content / article.source)
-            line = source_line(site.config.content / article.source, href.split("#")[0])
+            shown = display_path(config.content / article.source)
+            line = source_line(config.content / article.source, href.split("#")[0])
             if href.startswith("/"):
                 problems.append(Problem(shown, f"link {href!r} starts with '/': it breaks when the site is published "
                                         "under a sub-path; write it relative to this article", line, "body"))
                 continue
             target = posixpath.normpath(posixpath.join(posixpath.dirname(urls.output_file(page)), unquote(parts.path)))
-            candidates = {target, target + "/index.html", target.rstrip("/") + "/index.html"}
-            if target.startswith("../") or not candidates & written:
+            candidates = (target, target + "/index.html", target.rstrip("/") + "/index.html")
+            if target.startswith("../") or not any(c in claims for c in candidates):
                 problems.append(Problem(shown, f"link {href!r} leads nowhere: no page {target} in the site", line, "body"))
     return problems

@@ -45,6 +45,7 @@ class Article:
     excerpt: str = ""
     headline_digest: str = ""  # of what a list of headlines shows of it (search/headlines.js)
     digest: str = ""  # of the file's bytes: what incremental builds compare
+    warnings: tuple = ()  # Problems that did not stop the build (a removed control character, an unsafe link)
 
     @property
     def full_title(self) -> str:
@@ -69,14 +70,16 @@ class IssueMeta:
     page_names: Mapping = field(default_factory=_empty)  # page number → name, e.g. 1 → 要闻
     note: str = ""
     extra: Mapping = field(default_factory=_empty)
+    warnings: tuple = ()
 
     def __reduce__(self):  # for the parse cache: read-only mappings do not pickle, plain dicts do
         return _issue_meta, (self.source, self.date, self.paper, self.number, dict(self.page_names), self.note,
-                             dict(self.extra))
+                             dict(self.extra), self.warnings)
 
 
-def _issue_meta(source, date, paper, number, page_names, note, extra) -> IssueMeta:
-    return IssueMeta(source, date, paper, number, MappingProxyType(page_names), note, MappingProxyType(extra))
+def _issue_meta(source, date, paper, number, page_names, note, extra, warnings=()) -> IssueMeta:
+    return IssueMeta(source, date, paper, number, MappingProxyType(page_names), note, MappingProxyType(extra),
+                     warnings)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +126,7 @@ class Listing:
     """One page of a paginated list of articles."""
 
     term: Term
-    number: int  # 1: the newest articles; 2: the oldest page, 3 the next… (see render.listings)
+    number: int  # 1: the newest articles; 2: the oldest page, 3 the next… (see listings)
     count: int  # number of pages
     articles: tuple[Article, ...]
 
@@ -151,3 +154,20 @@ class Site:
     issue_of: Mapping = field(default_factory=_empty)  # article source → Issue
     neighbours: Mapping = field(default_factory=_empty)  # article source → (previous Article | None, next Article | None)
     years: tuple = ()  # ((year, ((month, (Issue, ...)), ...)), ...) newest first
+    claims: Mapping = field(default_factory=_empty)  # output file → the Owner that writes it (see claims.py)
+    warnings: tuple = ()  # Problems that did not stop the build, for the command line to show
+
+
+def listings(term: Term, per_page: int) -> list[Listing]:
+    """A term's articles in pages, newest first, that stay put as articles come: the older pages
+    hold per_page articles each, counted from the oldest (page/2/ is the oldest, page/3/ the next),
+    and the first page the newest per_page to 2 × per_page - 1. A new day's articles change the
+    first page (and, every per_page articles, add one page), never the older ones — their URLs
+    keep showing the same articles, and an incremental build keeps their files."""
+    articles, total = term.articles, len(term.articles)
+    fixed = max(0, total // per_page - 1)
+    pages = [Listing(term, 1, fixed + 1, articles[:total - fixed * per_page])]
+    for k in range(fixed):  # k = 0: the oldest
+        end = total - k * per_page
+        pages.append(Listing(term, k + 2, fixed + 1, articles[end - per_page:end]))
+    return pages

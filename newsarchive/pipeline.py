@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import urls
-from .articles import ParseCache, read_content
+from . import claims
+from .articles import ParseCache, read_files
 from .collect import collect_site
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError
-from .linkcheck import broken_body_links
 from .model import Site
 from .render import Renderer, code_digest, layouts_digest
 from .search import SearchIndexer, pagefind_executable, record_digest, record_page, script_variants, shard_keys
@@ -43,35 +43,28 @@ class BuildStats:
     shards: int = 0  # search index shards
     shards_reused: int = 0  # of which unchanged, taken from the cache
     rendered: int = 0  # files rendered (the others were kept from the last build)
+    warnings: tuple[str, ...] = ()  # what the content got away with (a removed control character…)
 
 
 def load_site(config: Config, jobs: int = 1, cache: ParseCache | None = None, seen: dict | None = None,
               progress: Callable[[int, int], None] | None = None) -> Site:
     """Read, validate and gather everything; raises BuildError listing every problem. `seen`: the
     content files and their stat results, when source_stamp has just listed them."""
-    articles, metas = read_content(config, jobs, cache, seen, progress)
-    return collect_site(config, articles, metas)
+    articles, metas, problems = read_files(config, jobs, cache, seen, progress)
+    return collect_site(config, articles, metas, problems)
 
 
 def check(config: Config) -> Site:
     """All validation, including rendering every page, without writing anything."""
     site = load_site(config)
-    paths = {output_file(page.path) for page in Renderer(site).all_pages()}
-    paths |= {output_file(p) for p in static_files(config)}
-    problems = broken_body_links(site, paths)
-    if problems:
-        raise BuildError(problems)
+    for page in Renderer(site).all_pages():
+        if output_file(page.path) not in site.claims:  # the claims map must know every page
+            raise AssertionError(f"{page.path} is rendered but not claimed (newsarchive.claims)")
     return site
 
 
 def static_files(config: Config) -> dict[str, Path]:
-    """Static assets by site path: the built-in ones, overridden by the user's layouts/static."""
-    files: dict[str, Path] = {}
-    for folder in dict.fromkeys([DEFAULT_LAYOUTS / "static", config.layouts / "static"]):
-        if folder.is_dir():
-            for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-                files["static/" + file.relative_to(folder).as_posix()] = file
-    return files
+    return claims.static_files(config.layouts, DEFAULT_LAYOUTS)
 
 
 def source_stamp(config: Config, seen: dict | None = None) -> str:
@@ -107,7 +100,8 @@ def unchanged_since_last_build(config: Config, stamp: str) -> BuildStats | None:
         return None
     if last.get("stamp") != stamp:
         return None
-    return BuildStats(last["articles"], last["issues"], last["pages"], last["indexed"], 0.0, unchanged=True)
+    return BuildStats(last["articles"], last["issues"], last["pages"], last["indexed"], 0.0, unchanged=True,
+                      warnings=tuple(last.get("warnings", ())))
 
 
 _JOB: tuple | None = None  # the work of a parallel render, inherited by the worker processes (fork)
@@ -240,9 +234,6 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
             units["static"][1][output_file(site_path)] = file_digest(data)
         version = hashlib.sha256("".join(f"{rel}\0{d}\n" for _, files in units.values() for rel, d in files.items()
                                          if rel != MARKER).encode())
-        problems = broken_body_links(site, writer.written)
-        if problems:
-            raise BuildError(problems)
         sw = renderer.service_worker(version.hexdigest()[:16])
         old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
         written = indexer.build(writer.staging / "pagefind", old_shards, lambda shard: (
@@ -306,11 +297,12 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
         writer.abort()
         raise
     stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
-                       shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered)
+                       shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered,
+                       warnings=tuple(map(str, site.warnings)))
     del indexer, units, manifest, renderer, tasks, previous, old_units, router_state  # memory, for saving the parse cache
     parsed.save()
     state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
-             "indexed": stats.indexed}
+             "indexed": stats.indexed, "warnings": stats.warnings}
     (cache / "state.json").write_text(json.dumps(state), encoding="utf-8")
     return stats
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from . import cite, urls
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError, Problem
-from .model import KINDS, Article, Listing, Site, Term
+from .model import KINDS, Article, Site, Term, listings
 
 WEEKDAYS = "一二三四五六日"
 
@@ -131,21 +131,6 @@ def cn_date(date: datetime.date) -> str:
 def month_grid(year: int, month: int) -> list[list[int]]:
     """Weeks (Monday first) of a month; 0 for days outside it."""
     return calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
-
-
-def listings(term: Term, per_page: int) -> list[Listing]:
-    """A term's articles in pages, newest first, that stay put as articles come: the older pages
-    hold per_page articles each, counted from the oldest (page/2/ is the oldest, page/3/ the next),
-    and the first page the newest per_page to 2 × per_page - 1. A new day's articles change the
-    first page (and, every per_page articles, add one page), never the older ones — their URLs
-    keep showing the same articles, and an incremental build keeps their files."""
-    articles, total = term.articles, len(term.articles)
-    fixed = max(0, total // per_page - 1)
-    pages = [Listing(term, 1, fixed + 1, articles[:total - fixed * per_page])]
-    for k in range(fixed):  # k = 0: the oldest
-        end = total - k * per_page
-        pages.append(Listing(term, k + 2, fixed + 1, articles[end - per_page:end]))
-    return pages
 
 
 class Renderer:

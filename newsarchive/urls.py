@@ -31,6 +31,8 @@ HEADLINES = "search/headlines.js"
 VARIANTS = "search/variants.json"
 FILTERS = "search/filters.json"
 SHARDS = "pagefind/shards.json"
+MARKER = ".newsarchive-build"  # marks a folder this tool wrote, so it may replace it
+NOJEKYLL = ".nojekyll"
 MAX_SLUG = 60
 
 

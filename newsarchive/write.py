@@ -10,11 +10,10 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError, Problem
-from .urls import output_file
+from .urls import MARKER, output_file
 
 STAGING_PREFIX = ".staging-"
 OLD_PREFIX = ".old-"
-MARKER = ".newsarchive-build"  # marks a folder this tool wrote, so it may replace it
 
 
 class Writer:

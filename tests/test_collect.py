@@ -61,10 +61,27 @@ def test_newest_issue_first_and_terms_newest_first():
 
 def test_names_with_the_same_pinyin_get_distinct_stable_slugs():
     site = collect_site(Config(), [make_article(reporters=("王冠", "王官"))], [])
-    slugs = [t.slug for t in site.terms["reporters"]]
-    assert len(set(slugs)) == 2 and all(s.startswith("wang-guan-") for s in slugs)
+    slugs = {t.name: t.slug for t in site.terms["reporters"]}
+    assert len(set(slugs.values())) == 2 and all(s.startswith("wang-guan") for s in slugs.values())
     again = collect_site(Config(), [make_article(reporters=("王官", "王冠"))], [])
-    assert {t.name: t.slug for t in again.terms["reporters"]} == {t.name: t.slug for t in site.terms["reporters"]}
+    assert {t.name: t.slug for t in again.terms["reporters"]} == slugs
+
+
+def test_a_published_term_url_stays_when_a_later_name_has_the_same_pinyin():
+    zhang = make_article(slug="old", date=datetime.date(2024, 1, 5), reporters=("张伟",))
+    before = collect_site(Config(), [zhang], [])
+    assert [t.slug for t in before.terms["reporters"]] == ["zhang-wei"]
+    later = make_article(slug="new", reporters=("章炜",))
+    after = {t.name: t.slug for t in collect_site(Config(), [zhang, later], []).terms["reporters"]}
+    assert after["张伟"] == "zhang-wei" and after["章炜"].startswith("zhang-wei-")
+
+
+def test_terms_that_differ_only_in_case_are_flagged():
+    site = collect_site(Config(), [make_article(slug="a", date=datetime.date(2024, 1, 1), topics=("Li",)),
+                                   make_article(slug="b", topics=("li",))], [])
+    (warning,) = site.warnings
+    assert warning.field == "topics" and "'li' differs only in case from 'Li'" in warning.message
+    assert {t.name: t.slug for t in site.terms["topics"]}["Li"] == "li"
 
 
 def test_two_issue_files_for_one_date_are_an_error():

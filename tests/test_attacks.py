@@ -1,0 +1,182 @@
+"""What an attacker or a careless archivist tried (issue 15): each protection, and a test that fails without it."""
+
+from __future__ import annotations
+
+import re
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from newsarchive.errors import BuildError
+from newsarchive.pipeline import build, check
+from tests.conftest import make_config
+from tests.sitecheck import html_files
+
+ARTICLE = "---\ntitle: {title}\ndate: 2024-02-02\nsection: 民生\nslug: {slug}\n{extra}---\n\n{body}\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def article(content: Path, slug: str, body: str = "正文。", title: str = "孔明灯", extra: str = "",
+            day: str = "2024/02/02") -> Path:
+    return write(content / day / f"{slug}.md", ARTICLE.format(title=title, slug=slug, extra=extra, body=body))
+
+
+def problems_of(config) -> list:
+    with pytest.raises(BuildError) as info:
+        check(config)
+    with pytest.raises(BuildError) as again:
+        build(config)
+    assert [str(p) for p in info.value.problems] == [str(p) for p in again.value.problems]  # check = build
+    assert not config.output.exists()
+    return info.value.problems
+
+
+# 1. Script from a link -------------------------------------------------------------------------
+
+UNSAFE_LINKS = ["[链接](javascript:alert(1))", "[链接](JaVaScRiPt:alert(1))", "[链接](&#106;avascript:alert(1))",
+                "[链接](&#x6A;avascript&colon;alert(1))", "[链接][ref]\n\n[ref]: javascript:alert(1)",
+                "[链接](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", "[链接](vbscript:msgbox(1))",
+                "![图](javascript:alert(1))", "[链接](<javascript:alert(1)>)", "[链接]( \tjavascript:alert(1))"]
+
+
+@pytest.fixture(scope="module")
+def link_site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("links")
+    content = tmp / "content"
+    for n, link in enumerate(UNSAFE_LINKS):
+        article(content, f"a{n}", body=f"第一段。\n\n见{link}所列。\n\n[安全](https://example.org/)、[本站](../a0/index.html)")
+    config = make_config(tmp, content)
+    stats = build(config)
+    return config, stats
+
+
+def test_links_that_could_run_script_become_text_with_a_warning(link_site):
+    config, stats = link_site
+    for path in html_files(config.output):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'(?:href|src)="\s*(?:&#0*106;|&#x0*6a;|j)?(?:avascript|ata:|bscript)', text, re.I), path
+    page = (config.output / "2024/02/02/a0/index.html").read_text(encoding="utf-8")
+    assert "见<span>链接</span>所列" in page  # the link's text stays, as text
+    assert '<a href="https://example.org/">安全</a>' in page and '<a href="../a0/index.html">本站</a>' in page
+    warned = [w for w in stats.warnings if "plain text" in w]
+    assert len(warned) == len(UNSAFE_LINKS)
+    assert any(re.search(r"a4\.md:12: field 'body'", w) for w in warned), warned  # the reference's own line
+    assert all(re.search(r"a\d\.md:10: field 'body'", w) for w in warned if "a4.md" not in w)
+
+
+@pytest.mark.browser
+def test_clicking_every_link_runs_no_script(link_site, browser, serve_folder):
+    config, _ = link_site
+    base = serve_folder(config.output)
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for n in range(len(UNSAFE_LINKS)):
+        page.goto(f"{base}2024/02/02/a{n}/index.html")
+        for link in page.locator("article p span").all():
+            link.click()
+        assert page.url.endswith(f"a{n}/index.html")
+    page.close()
+    assert dialogs == []
+
+
+# 6. Billion laughs -----------------------------------------------------------------------------
+
+LAUGHS = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+
+
+@pytest.mark.parametrize("where", ["article", "issue"])
+def test_yaml_aliases_are_refused_at_once_with_file_and_line(tmp_path, where):
+    content = tmp_path / "content"
+    if where == "article":
+        write(content / "2024/02/02/a.md", "---\ntitle: 孔明灯\ndate: 2024-02-02\nsection: 民生\n" + LAUGHS + "---\n\n正文。\n")
+    else:
+        article(content, "a")
+        write(content / "2024/02/02/issue.yaml", "paper: 报\n" + LAUGHS)
+    started = time.perf_counter()
+    (problem,) = problems_of(make_config(tmp_path, content))
+    assert time.perf_counter() - started < 10
+    assert "aliases (*a) are not allowed" in problem.message
+    assert problem.line == (6 if where == "article" else 3)
+
+
+# 7. Control characters -------------------------------------------------------------------------
+
+def test_control_characters_are_removed_so_every_feed_is_well_formed(tmp_path):
+    content = tmp_path / "content"
+    article(content, "a", title='"孔明\\x0b灯\\x01"', body="第一段\x0c有换页符，\x1b还有\x00空字符。",
+            extra="topics: [春节]\n")
+    config = make_config(tmp_path, content, base_url="https://example.org/")
+    stats = build(config)
+    lines = sorted(re.search(r"a\.md:(\d+)", w).group(1) + " " + w.rsplit(" ", 2)[-2] for w in stats.warnings)
+    assert lines == ["2 U+0001", "2 U+000B", "9 U+0000", "9 U+000C", "9 U+001B"]
+    feeds = [config.output / "feed.xml", config.output / "sections/min-sheng/feed.xml",
+             config.output / "topics/chun-jie/feed.xml"]
+    for feed in feeds:
+        ET.parse(feed)  # raises on a character XML does not allow
+        parsed = feedparser.parse(feed.read_bytes())
+        assert not parsed.bozo, (feed, parsed.get("bozo_exception"))
+        assert parsed.entries[0].title == "孔明灯"
+    assert "第一段有换页符，还有空字符。" in (config.output / "2024/02/02/a/index.html").read_text(encoding="utf-8")
+
+
+# 9. Output-path collisions ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("alias, says", [
+    ("sw.js", "but sw.js is the site's fixed page"), (".nojekyll", "'.'"), ("feed.xml", "but feed.xml is"),
+    ("robots.txt", "but robots.txt is"), ("static/style.css", "inside static/"), (".newsarchive-build", "'.'"),
+    ("index.html", "collides with the site's fixed page"), ("/search/", "collides with the site's fixed page"),
+    ("/2024/02/02/", "collides with the site's issue page"), ("pagefind/pagefind.js", "inside pagefind/"),
+    ("sections/min-sheng/feed.xml", "is the site's feed"), ("/404.html", "collides with the site's fixed page"), ("/archive/2024/", "archive page"),
+    ("/2024/02/02/b/", "collides with the page of"), ("old?id=1", "'?'"), ("old\nline", "U+000A"),
+    ("old\tpath", "U+0009"), ("old\u202epath", "U+202E"), ("old%20path", "'%'")])
+def test_an_alias_may_not_take_a_path_the_site_writes(tmp_path, alias, says):
+    content = tmp_path / "content"
+    article(content, "b")
+    article(content, "a", extra=f"aliases: [{ARTICLE_JSON(alias)}]\n")
+    (problem,) = problems_of(make_config(tmp_path, content))
+    assert problem.path.endswith("a.md") and problem.field == "aliases" and problem.line == 6, problem
+    assert says in problem.message, problem
+
+
+def ARTICLE_JSON(value: str) -> str:
+    import json
+    return json.dumps(value, ensure_ascii=False)
+
+
+# 11. Smaller ones ------------------------------------------------------------------------------
+
+def test_every_problem_of_every_phase_is_reported_at_once(tmp_path):
+    content = tmp_path / "content"
+    write(content / "2024/02/02/bad.md", "---\ntitle: 坏\ndate: 2024-02-30\nsection: 民生\n---\n\n正文。\n")
+    article(content, "same")
+    write(content / "2024/02/02/same-again.md", ARTICLE.format(title="又一篇", slug="same", extra="", body="正文。"))
+    article(content, "linker", body="见[旧文](../gone/index.html)。")
+    found = sorted((Path(p.path).name, p.line, p.field) for p in problems_of(make_config(tmp_path, content)))
+    assert found == [("bad.md", 3, "date"), ("linker.md", 8, "body"), ("same.md", 5, "slug")]
+
+
+def test_a_front_matter_key_given_twice_is_an_error(tmp_path):
+    content = tmp_path / "content"
+    article(content, "a", extra="title: 另一个题目\n")
+    (problem,) = problems_of(make_config(tmp_path, content))
+    assert (problem.line, problem.field) == (6, "title") and "given twice (also on line 2)" in problem.message
+
+
+def test_a_file_with_old_mac_line_ends_reads_as_any_other(tmp_path):
+    content = tmp_path / "content"
+    write(content / "2024/02/02/a.md", ARTICLE.format(title="孔明灯", slug="a", extra="", body="正文。").replace("\n", "\r"))
+    config = make_config(tmp_path, content)
+    assert len(check(config).articles) == 1
+    write(content / "2024/02/02/a.md", "---\rtitle: 孔明灯\rdate: 2024-02-31\rsection: 民生\r---\r\r正文。\r")
+    (problem,) = problems_of(config)
+    assert (problem.line, problem.field) == (3, "date")
