@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from .body import BodyRenderer, make_excerpt, plain_text, url_as_browser_reads
 from .clean import normalize_newlines, single_line, strip_controls
@@ -257,19 +257,18 @@ def parse_issue_meta(text: str, shown: str, source: str | None = None) -> IssueM
     return meta
 
 
+EDITOR_FILE = re.compile(r"^[.#]|~$")  # hidden (Emacs' .#NAME.md lock links, Vim's .swp), #autosave#, backup~
+
+
 def find_sources(content: Path, listed: Iterable[str] | None = None) -> tuple[list[str], list[str]]:
     """Article files (*.md) and issue files under the content folder, in a stable order (as
     strings: at 100,000 files, Path objects alone cost a second). `listed`: every file under it,
-    already listed in that order (source_stamp does), not to walk the folder twice."""
+    already listed in that order (list_content does), not to walk the folder twice."""
     if listed is None:
-        if not content.is_dir():
-            raise BuildError([Problem(str(content), "content folder not found")])
-        listed = _walk(content)
+        listed = [path for path, st in list_content(content).items() if not isinstance(st, Problem)]
     articles, issues = [], []
     for path in listed:
         name = os.path.basename(path)
-        if name.startswith("."):
-            continue
         if name.endswith(".md"):
             articles.append(path)
         elif name == ISSUE_FILE:
@@ -277,11 +276,47 @@ def find_sources(content: Path, listed: Iterable[str] | None = None) -> tuple[li
     return articles, issues
 
 
-def _walk(folder: Path) -> Iterator[str]:
-    for dirpath, dirnames, files in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(files):
-            yield os.path.join(dirpath, name)
+def list_content(content: Path) -> dict[str, os.stat_result | Problem]:
+    """Every file under the content folder but hidden and editor files, in a stable order (a
+    folder's files, then its folders), with its stat result — or the problem with it: a broken
+    symbolic link, or one that leads out of the content folder or to a folder (neither is
+    followed: what is published must be in the content folder)."""
+    if not content.is_dir():
+        raise BuildError([Problem(str(content), "content folder not found")])
+    root = os.path.realpath(content)
+    found: dict[str, os.stat_result | Problem] = {}
+
+    def walk(folder: str) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted((e for e in listing if not EDITOR_FILE.search(e.name)), key=lambda e: e.name)
+        folders = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            else:
+                found[entry.path] = _stat(entry, root)
+        for path in folders:
+            walk(path)
+
+    walk(str(content))
+    return found
+
+
+def _stat(entry: os.DirEntry, root: str) -> os.stat_result | Problem:
+    shown = display_path(Path(entry.path))
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if not os.path.exists(target):
+            return Problem(shown, f"a broken symbolic link (to {os.readlink(entry.path)}): remove it or restore its file")
+        if os.path.commonpath([root, target]) != root:
+            return Problem(shown, f"a symbolic link to {target}, outside the content folder: not published "
+                           "(copy the file into the content folder)")
+        if os.path.isdir(target):
+            return Problem(shown, "a symbolic link to a folder: not followed (move the folder into place)")
+    try:
+        return entry.stat()
+    except OSError as exc:
+        return Problem(shown, f"cannot be read: {exc.strerror}")
 
 
 def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article], list[Problem]]:
@@ -298,6 +333,8 @@ def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article
             articles.append(replace(article, digest=hashlib.blake2b(data, digest_size=16).hexdigest()))
         except UnicodeDecodeError as exc:
             problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
+        except OSError as exc:  # gone or changed since the folder was listed
+            problems.append(Problem(shown, f"cannot be read: {exc.strerror}"))
         except BuildError as exc:
             problems.extend(exc.problems)
     return articles, problems
@@ -396,7 +433,9 @@ def read_files(config: Config, jobs: int = 1, cache: ParseCache | None = None,
     files (in find_sources' order) and their stat results, already taken. `progress(done, total)`:
     called as the article files are read, every PARSE_CHUNK files."""
     global _PARSE_JOB
-    article_files, issue_files = find_sources(config.content, seen or None)
+    seen = seen or list_content(config.content)
+    unreadable = [st for st in seen.values() if isinstance(st, Problem)]
+    article_files, issue_files = find_sources(config.content, [p for p, st in seen.items() if not isinstance(st, Problem)])
     total = len(article_files)
     prefix = len(str(config.content)) + 1
 
@@ -405,7 +444,7 @@ def read_files(config: Config, jobs: int = 1, cache: ParseCache | None = None,
         source = file[prefix:].replace(os.sep, "/")
         if cache is None:
             return source, None, None
-        st = seen[file] if seen else os.stat(file)
+        st = seen[file]
         return source, st, cache.get(source, st)
 
     cached: dict[str, Article] = {}
@@ -421,7 +460,7 @@ def read_files(config: Config, jobs: int = 1, cache: ParseCache | None = None,
         article_files = todo
     article_paths = [Path(p) for p in article_files]
     jobs = max(1, min(jobs, len(article_paths) // PARALLEL_MIN))  # fewer files are quicker in this process
-    articles, problems, done = [], [], total - len(article_paths)
+    articles, problems, done = [], unreadable, total - len(article_paths)
     _PARSE_JOB = (article_paths, config)
     try:
         starts = range(0, len(article_paths), PARSE_CHUNK)

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 
 from .errors import BuildError, Problem
+from .yamlfile import load_mapping
 
 
 @dataclass(frozen=True)
@@ -85,18 +85,8 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None, must
     if path is not None:
         base_dir = path.resolve().parent
         if path.exists():
-            text = path.read_text(encoding="utf-8")
-            try:
-                node = yaml.compose(text, Loader=yaml.SafeLoader)
-                raw = yaml.safe_load(text) or {}
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                line = mark.line + 1 if mark else None
-                raise BuildError([Problem(shown, f"invalid YAML: {getattr(exc, 'problem', exc)}", line)])
-            if not isinstance(raw, dict):
-                raise BuildError([Problem(shown, "expected a mapping of settings at the top level", 1)])
-            if isinstance(node, yaml.MappingNode):
-                lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+            mapping = load_mapping(path.read_text(encoding="utf-8"), shown, what="settings at the top level")
+            raw, lines = mapping.data, mapping.lines
         elif must_exist:
             raise BuildError([Problem(shown, "config file not found")])
     raw = {**raw, **overrides}

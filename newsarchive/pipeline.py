@@ -16,7 +16,7 @@ from typing import Callable
 
 from . import urls
 from . import claims
-from .articles import ParseCache, read_files
+from .articles import ParseCache, list_content, read_files
 from .collect import collect_site
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError
@@ -24,10 +24,11 @@ from .model import Site
 from .render import Renderer, code_digest, layouts_digest
 from .search import SearchIndexer, pagefind_executable, record_digest, record_page, script_variants, shard_keys
 from .urls import SHARDS, VARIANTS, output_file
-from .write import (MANIFEST, MARKER, Writer, finish_commit, load_manifest, remove_abandoned,
-                    read_pickle, write_atomically)
+from .write import (MANIFEST, MARKER, Writer, check_output, finish_commit, load_manifest, output_lock,
+                    remove_abandoned, restore_interrupted_swap, read_pickle, write_atomically)
 
 JOURNAL = "journal.json"
+LOCK = "build.lock"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total): "read" files, "render" pieces, "index" articles
 
@@ -71,20 +72,27 @@ def source_stamp(config: Config, seen: dict | None = None) -> str:
     """A fingerprint of everything a build reads: settings, content, layouts, the code, Pagefind.
 
     Made from file names, sizes and modification times only, so that it is quick to take. The
-    content files and their stat results are put in `seen`, for read_content not to list them again.
+    content files and their stat results (or their problems) are put in `seen`, for read_files
+    not to list them again.
     """
     digest = hashlib.sha256(repr(sorted(vars(config).items())).encode())
+    listing = list_content(config.content)
+    if seen is not None:
+        seen.update(listing)
+    for path, st in listing.items():
+        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode() if isinstance(st, os.stat_result)
+                      else f"{path}\0{st}\n".encode())
     code = Path(__file__).resolve().parent
-    for folder in dict.fromkeys([config.content, config.layouts, DEFAULT_LAYOUTS, code]):
-        listing = seen if seen is not None and folder == config.content else None
+    for folder in dict.fromkeys([config.layouts, DEFAULT_LAYOUTS, code]):
         for dirpath, dirnames, files in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
             for name in sorted(files):
                 path = os.path.join(dirpath, name)
-                st = os.stat(path)
-                if listing is not None:
-                    listing[path] = st
-                digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                try:
+                    st = os.stat(path)
+                    digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                except OSError:  # a broken link: the build reports it where it reads the file
+                    digest.update(f"{path}\0?\n".encode())
     digest.update(str(pagefind_executable()).encode())
     return digest.hexdigest()
 
@@ -160,17 +168,25 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
 
     Pages whose signature (what they show) is the one they had in the last build are kept as they
     are; `force` renders every page again."""
-    gc.disable()  # while the model is read: see _build
-    try:
-        return _build(config, progress, force, jobs)
-    finally:
-        gc.enable()
-        gc.unfreeze()
+    check_output(config.output, source_folders(config))  # before anything is written, the cache included
+    with output_lock(cache_folder(config) / LOCK):
+        gc.disable()  # while the model is read: see _build
+        try:
+            return _build(config, progress, force, jobs)
+        finally:
+            gc.enable()
+            gc.unfreeze()
+
+
+def source_folders(config: Config) -> tuple[Path, ...]:
+    """What a build reads and must never write into."""
+    return (config.content, config.layouts, DEFAULT_LAYOUTS)
 
 
 def _build(config: Config, progress: Progress | None, force: bool, jobs: int) -> BuildStats:
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
+    restore_interrupted_swap(config.output)  # first: the journal of a build killed later writes into it
     finish_interrupted_commit(config)
     remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
     seen: dict[str, os.stat_result] = {}
@@ -192,7 +208,7 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
     gc.freeze()
     gc.enable()
     previous = None if force else last_build(config)
-    writer = Writer(config.output, keep=(config.content, config.layouts, DEFAULT_LAYOUTS))
+    writer = Writer(config.output, keep=source_folders(config))
     indexer = SearchIndexer(cache)
     shards = shard_keys(site.articles)
     base = code_digest()

@@ -15,14 +15,31 @@ from .errors import BuildError
 
 
 def watch_stamp(config: Config, config_path: Path) -> tuple:
-    """What a build reads (pipeline.source_stamp), and the config file itself."""
-    st = config_path.stat() if config_path.is_file() else None
-    return pipeline.source_stamp(config), st and (st.st_mtime_ns, st.st_size)
+    """What a build reads (pipeline.source_stamp), and the config file itself; or, when they
+    cannot be read for the moment (the content folder gone), why not."""
+    try:
+        st = config_path.stat() if config_path.is_file() else None
+        return pipeline.source_stamp(config), st and (st.st_mtime_ns, st.st_size)
+    except Exception as exc:
+        return (repr(exc),)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    """The output folder's files, as GitHub Pages serves them: no folder listings."""
+
     def log_message(self, format: str, *args) -> None:  # quiet: one line per rebuild is enough
         pass
+
+    def list_directory(self, path):
+        self.send_error(404, "Not found")
+        return None
+
+    def send_head(self):
+        try:
+            return super().send_head()
+        except ValueError:  # a NUL byte in the path (/%00)
+            self.send_error(404, "Not found")
+            return None
 
 
 def serve(load_config: Callable[[], Config], config_path: Path, port: int, poll_seconds: float = 1.0) -> None:
@@ -37,13 +54,15 @@ def serve(load_config: Callable[[], Config], config_path: Path, port: int, poll_
             print(f"已重新生成：{stats.pages} 个页面，用时 {stats.seconds:.1f} 秒", flush=True)
         except BuildError as exc:
             print(f"构建失败，仍在提供上一版：\n{exc}", flush=True)
+        except Exception as exc:  # whatever went wrong, the last good site stays served
+            print(f"构建失败，仍在提供上一版：{type(exc).__name__}: {exc}", flush=True)
 
+    stamp = watch_stamp(config, config_path)  # taken first: a change during the first build is seen
     rebuild()
     handler = functools.partial(Handler, directory=str(config.output))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"正在提供 http://127.0.0.1:{server.server_address[1]}/ （Ctrl+C 停止）", flush=True)
-    stamp = watch_stamp(config, config_path)
     try:
         while True:
             time.sleep(poll_seconds)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from .errors import BuildError, Problem
 from .urls import MARKER, output_file
@@ -23,6 +27,7 @@ class Writer:
         check_output(output, keep)
         self.output = output
         output.parent.mkdir(parents=True, exist_ok=True)
+        restore_interrupted_swap(output)
         remove_abandoned(output)
         prefix = f"{STAGING_PREFIX}{output.name}-{os.getpid()}-"
         self.staging = Path(tempfile.mkdtemp(prefix=prefix, dir=output.parent))
@@ -184,10 +189,49 @@ def finish_commit(journal: Path) -> None:
     journal.unlink()
 
 
+def restore_interrupted_swap(output: Path) -> None:
+    """A build killed between the two renames of `swap` left no output folder, and the last good
+    site in its old folder: put it back (before anything could remove it)."""
+    if output.exists():
+        return
+    prefix = f"{OLD_PREFIX}{output.name}-"
+    for folder in sorted(output.parent.glob(f"{prefix}*"), key=lambda f: f.stat().st_mtime_ns, reverse=True):
+        pid = folder.name[len(prefix):].split("-")[0]
+        if pid.isdigit() and not process_alive(int(pid)) and (folder / output.name / MARKER).exists():
+            os.rename(folder / output.name, output)
+            return
+
+
 def remove_abandoned(output: Path) -> None:
-    """Remove staging and old folders left by builds that were killed (their process is gone)."""
+    """Remove staging and old folders left by builds that were killed (their process is gone);
+    never the last copy of the site (see restore_interrupted_swap)."""
+    restore_interrupted_swap(output)
     for prefix in (STAGING_PREFIX, OLD_PREFIX):
         remove_abandoned_folders(output.parent, f"{prefix}{output.name}-")
+
+
+@contextlib.contextmanager
+def output_lock(lock_file: Path) -> Iterator[None]:
+    """Held by a build from its first look at the output folder to its last write: a second build
+    of the same folder (`serve` and one by hand) waits for it, saying so."""
+    with open(lock_file, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            print(f"另一个构建（进程 {holder}）正在写入 {lock_file.parent.name}，等待它结束…… "
+                  f"(another build is writing this site; waiting)", file=sys.stderr, flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def remove_abandoned_folders(parent: Path, prefix: str) -> None:
@@ -209,12 +253,18 @@ def process_alive(pid: int) -> bool:
 
 
 def check_output(output: Path, keep: tuple[Path, ...]) -> None:
-    """Refuse an output folder that holds the user's files: a build replaces it whole."""
+    """Refuse an output folder that holds the user's files, or lies among them: a build replaces
+    it whole, and keeps its cache beside it. Only looks: nothing is written before this passes."""
     output = output.resolve()
+    if output.parent == output:
+        raise BuildError([Problem(str(output), "the output folder cannot be the root of the file system")])
     for folder in keep:
         folder = folder.resolve()
         if output == folder or output in folder.parents:
             raise BuildError([Problem(str(output), f"the output folder must not contain {folder}")])
+        if folder in output.parents:
+            raise BuildError([Problem(str(output), f"the output folder must not be inside {folder}: the site "
+                                      "and its cache would be written among the files it is built from")])
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / MARKER).exists())):
         raise BuildError([Problem(str(output), "the output folder exists and was not written by newsarchive; "
                                   "refusing to replace it (remove it or choose another --out)")])

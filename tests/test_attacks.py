@@ -180,3 +180,122 @@ def test_a_file_with_old_mac_line_ends_reads_as_any_other(tmp_path):
     write(content / "2024/02/02/a.md", "---\rtitle: 孔明灯\rdate: 2024-02-31\rsection: 民生\r---\r\r正文。\r")
     (problem,) = problems_of(config)
     assert (problem.line, problem.field) == (3, "date")
+
+
+# 2. Overlapping builds -------------------------------------------------------------------------
+
+def test_a_second_build_waits_for_the_one_writing_the_site(tmp_path, capsys):
+    import subprocess
+    import sys
+    content = tmp_path / "content"
+    article(content, "a")
+    config = make_config(tmp_path, content)
+    build(config)
+    from newsarchive.pipeline import LOCK, cache_folder
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from newsarchive.write import output_lock\n"
+        f"with output_lock(Path({str(cache_folder(config) / LOCK)!r})):\n"
+        "    print('held', flush=True); time.sleep(3)")], cwd=Path(__file__).parent.parent, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    article(content, "a", title="孔明灯二")
+    started = time.perf_counter()
+    build(config)
+    waited = time.perf_counter() - started
+    holder.wait()
+    assert waited > 2, waited
+    assert f"另一个构建（进程 {holder.pid}）正在写入" in capsys.readouterr().err
+    assert "孔明灯二" in (config.output / "2024/02/02/a/index.html").read_text(encoding="utf-8")
+
+
+# 3. A kill between the two renames of the swap -------------------------------------------------
+
+def test_a_site_left_in_its_old_folder_by_a_kill_is_restored_not_deleted(tmp_path):
+    content = tmp_path / "content"
+    article(content, "a")
+    config = make_config(tmp_path, content)
+    build(config)
+    old = tmp_path / ".old-site-999999999-x"  # as swap leaves it: site/ renamed, the build killed
+    old.mkdir()
+    (tmp_path / "site").rename(old / "site")
+    write(content / "2024/02/02/bad.md", "---\ntitle: 坏\n---\n")  # the next build fails on content
+    with pytest.raises(BuildError):
+        build(config)
+    assert (config.output / "2024/02/02/a/index.html").exists() and not old.exists()
+    (content / "2024/02/02/bad.md").unlink()
+    build(config)
+    assert (config.output / "2024/02/02/a/index.html").exists()
+
+
+# 4. --out among the sources --------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["content/site", "layouts/site", "/"])
+def test_an_output_folder_among_the_sources_is_refused_before_anything_is_written(tmp_path, where, capsys):
+    from newsarchive.cli import main
+    content = tmp_path / "content"
+    article(content, "a")
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "config.yaml").write_text("layouts: layouts\n", encoding="utf-8")
+    out = Path(where) if where == "/" else tmp_path / where
+    cache = Path("/.newsarchive-cache")
+    existed = cache.exists()
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    code = main(["build", "--config", str(tmp_path / "config.yaml"), "--content", str(content), "--out", str(out)])
+    assert code == 1 and "output folder" in capsys.readouterr().err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert cache.exists() == existed
+
+
+# 5. Symbolic links and editor files ------------------------------------------------------------
+
+def test_editor_files_are_skipped_and_bad_links_reported_with_their_path(tmp_path):
+    import os
+    content = tmp_path / "content"
+    article(content, "a")
+    day = content / "2024/02/02"
+    os.symlink("nobody@host.1234:1700000000", day / ".#a.md")  # Emacs, while a.md is edited
+    (day / "a.md~").write_text("backup", encoding="utf-8")
+    (day / "#a.md#").write_text("autosave", encoding="utf-8")
+    config = make_config(tmp_path, content)
+    assert len(check(config).articles) == 1
+    os.symlink("gone.md", day / "dangling.md")
+    os.symlink("loop.md", day / "loop.md")
+    outside = write(tmp_path / "elsewhere/secret.md", ARTICLE.format(title="密", slug="s", extra="", body="机密。"))
+    os.symlink(outside, day / "secret.md")
+    os.symlink(content / "2024", day / "folder")
+    found = sorted((Path(p.path).name, p.message.split(":")[0].split(" (")[0]) for p in problems_of(config))
+    assert found == [("dangling.md", "a broken symbolic link"), ("folder", "a symbolic link to a folder"),
+                     ("loop.md", "a broken symbolic link"), ("secret.md", f"a symbolic link to {outside}, outside the content folder")]
+
+
+def test_serve_survives_a_bad_rebuild_and_serves_no_listings(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+    root = Path(__file__).resolve().parent.parent
+    content = tmp_path / "content"
+    article(content, "a")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, str(root / "build.py"), "serve", "--config", str(root / "config.yaml"),
+                               "--content", str(content), "--out", str(tmp_path / "site"), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        while "正在提供" not in server.stdout.readline():
+            assert server.poll() is None
+        base = f"http://127.0.0.1:{port}/"
+        os.symlink("gone.md", content / "2024/02/02/dangling.md")
+        while "构建失败" not in server.stdout.readline():
+            assert server.poll() is None
+        assert server.poll() is None
+        assert "孔明灯" in urllib.request.urlopen(base + "2024/02/02/a/index.html").read().decode()
+        for path in ("2024/02/02/a/", "static/", "%00", "a%00b/index.html"):
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(base + ("2024/02/" if path.endswith("a/") else path))
+            assert info.value.code == 404, path
+    finally:
+        server.terminate()
+        server.wait()
