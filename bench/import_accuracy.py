@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.compose import Truth, compose_page  # noqa: E402
 from bench.corpus import read_corpus  # noqa: E402
 from newsarchive.errors import BuildError  # noqa: E402
-from newsarchive.importer import Draft, parse_page, visible  # noqa: E402
+from newsarchive.importer import Draft, page_characters, parse_page, visible  # noqa: E402
 
 
 def sentences(paragraphs: list[str]) -> Counter:
@@ -82,7 +82,7 @@ def main() -> None:
             out_chars += visible("".join(d.kicker + d.title + d.subtitle) + "".join(p.text for p in d.paras))
         for f in result.furniture:
             out_chars += visible(f["text"])
-        stats["chars_lost"] += sum((visible(text) - out_chars).values())
+        stats["chars_lost"] += sum((page_characters(text) - out_chars).values())
         matched = match(truths, drafts)
         for t, d in zip(truths, matched):
             stats["articles"] += 1

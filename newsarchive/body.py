@@ -90,6 +90,25 @@ class BodyRenderer:
         return list(self._md.unsafe_urls)
 
 
+_INLINE = re.compile(r"([\\`*_\[\]])")  # backslash escapes Python-Markdown reads inline
+_ENTITY = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+_LINE_START = re.compile(r"^(\s*)(?=[#>+\-]|\d+[.)](?:\s|$))(\d*)")  # a heading, quote, list item or rule
+_SETEXT = re.compile(r"^(\s*)=(?==*\s*$)")  # a line of = under a line makes it a heading
+
+
+def markdown_escape(text: str, heading: bool = False) -> str:
+    """Text as Markdown that renders to exactly this text (what a printed page says, however many
+    asterisks, brackets, backslashes or ampersands it holds): the inverse of BodyRenderer for
+    plain paragraphs, line by line (`heading`: the text of a '### ' line, whose closing #s go)."""
+    lines = []
+    for line in text.split("\n"):
+        line = _ENTITY.sub("&amp;", _INLINE.sub(r"\\\1", line)).replace("<", "&lt;")
+        line = _LINE_START.sub(r"\1\2\\", line)
+        lines.append(_SETEXT.sub(r"\1&#61;", line).rstrip())
+    text = "\n".join(lines)
+    return re.sub(r"(?<!\\)((?:\\\\)*)#(?=\s*$)", r"\1\\#", text) if heading else text  # unless escaped
+
+
 def blocks_of(body_html: str) -> list[tuple[str, str]]:
     """(tag, plain text) of each paragraph-like block, in order."""
     return [(m.group(1), html.unescape(_TAG.sub("", m.group(2))).strip()) for m in _BLOCK.finditer(body_html)]

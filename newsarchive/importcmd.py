@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .articles import display_path, split_front_matter
+from .body import markdown_escape
+from .clean import single_line, strip_controls
 from .errors import BuildError, Problem
 from .importer import Draft, PageImport, check_nothing_lost, parse_page
 from .rawpage import decode
@@ -35,12 +37,6 @@ def quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def markdown_line(text: str) -> str:
-    """A paragraph as Markdown, escaping a start that Markdown would read as a list or quote."""
-    text = re.sub(r"^(\d+)([.)])(\s)", r"\1\\\2\3", text)
-    return "\\" + text if re.match(r"^[-*+>]\s", text) else text
-
-
 def article_text(draft: Draft, options: ImportOptions, order: int, slug: str) -> str:
     """The article file: front matter of the content model, then the Markdown body."""
     fm = []
@@ -56,39 +52,68 @@ def article_text(draft: Draft, options: ImportOptions, order: int, slug: str) ->
     elif draft.reporters:
         fm.append("reporter: [" + ", ".join(quoted(r) for r in draft.reporters) + "]")
     fm += ["topics: []", f"slug: {slug}"]
-    body = "\n\n".join(("### " + p.text) if p.kind == "h3" else markdown_line(p.text) for p in draft.paras)
+    body = "\n\n".join(("### " + markdown_escape(p.text, heading=True)) if p.kind == "h3" else markdown_escape(p.text)
+                       for p in draft.paras)  # published exactly as printed: nothing Markdown would read
     return "---\n" + "\n".join(fm) + "\n---\n\n" + body + "\n"
 
 
-def existing_slugs(folder: Path, skip: set[Path]) -> set[str]:
-    slugs = set()
-    for path in folder.glob("*.md") if folder.is_dir() else []:
-        if path in skip:
-            continue
-        try:
-            slugs.add(str(split_front_matter(path.read_text(encoding="utf-8"), path.name).data.get("slug") or ""))
-        except (BuildError, UnicodeDecodeError):
-            pass
-    return slugs
+def existing_slug(path: Path) -> str:
+    try:
+        return str(split_front_matter(path.read_text(encoding="utf-8"), path.name).data.get("slug") or "")
+    except (OSError, BuildError, UnicodeDecodeError):
+        return ""
 
 
 def plan(result: PageImport, options: ImportOptions) -> list[tuple[Path, str, Draft]]:
-    """(path, text, draft) of each file to write; names are stable so a re-import gives the same files."""
+    """(path, text, draft) of each file to write; names are stable so a re-import gives the same files.
+
+    The file an earlier import of this page wrote for the same place on it (NN-MM-*.md) is the
+    same article, even under a headline corrected since: it keeps its file and its slug (its URL)."""
     folder = options.content / f"{options.date:%Y/%m/%d}"
-    names, files = [], []
+    earlier = {}
+    for path in sorted(folder.glob(f"{options.page:02d}-[0-9][0-9]-*.md")) if folder.is_dir() else []:
+        earlier.setdefault(int(path.name[3:5]), path)
+    slots = []
     for order, draft in enumerate(result.articles, 1):
         base = slugify(draft.title[0], 40)
-        names.append((order, base))
-    ours = {folder / f"{options.page:02d}-{order:02d}-{base}.md" for order, base in names}
-    taken = existing_slugs(folder, ours)
-    for (order, base), draft in zip(names, result.articles):
-        slug, n = base, 2
+        path = earlier.get(order) or folder / f"{options.page:02d}-{order:02d}-{base}.md"
+        slots.append((order, base, path, existing_slug(path) if path.exists() else ""))
+    ours = {path for _, _, path, _ in slots}
+    taken = {existing_slug(p) for p in (folder.glob("*.md") if folder.is_dir() else []) if p not in ours}
+    files = []
+    for (order, base, path, kept), draft in zip(slots, result.articles):
+        slug, n = kept or base, 2
         while slug in taken:
             slug, n = f"{base}-{n}", n + 1
         taken.add(slug)
-        path = folder / f"{options.page:02d}-{order:02d}-{base}.md"
         files.append((path, article_text(draft, options, order, slug), draft))
     return files
+
+
+def check_options(options: ImportOptions) -> None:
+    """Refuse options that would write a wrong file, or fail halfway, before anything is read."""
+    problems = []
+    if options.page < 1:
+        problems.append(Problem("--page", f"expected a page number ≥ 1, got {options.page}"))
+    if not single_line(options.section):
+        problems.append(Problem("--section", "expected a section name, got nothing"))
+    if options.content.exists() and not options.content.is_dir():
+        problems.append(Problem("--content", f"{options.content} is a file, not the content folder"))
+    if options.report and not options.report.parent.is_dir():
+        problems.append(Problem("--report", f"no folder {options.report.parent} to write the report into"))
+    if options.report and options.report.is_dir():
+        problems.append(Problem("--report", f"{options.report} is a folder: name the report's file"))
+    if problems:
+        raise BuildError(problems)
+
+
+def backup_name(path: Path) -> Path:
+    """Where --force keeps the file it replaces: beside it, with a name the build does not read."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup, n = path.with_name(f"{path.name}.{stamp}.bak"), 2
+    while backup.exists():
+        backup, n = path.with_name(f"{path.name}.{stamp}-{n}.bak"), n + 1
+    return backup
 
 
 def report_data(options: ImportOptions, encoding: str, result: PageImport, files) -> dict:
@@ -106,14 +131,20 @@ def report_data(options: ImportOptions, encoding: str, result: PageImport, files
 
 
 def run_import(options: ImportOptions) -> tuple[list[Path], dict]:
-    """Import a raw page; write nothing unless everything is in order. Returns (files, report)."""
+    """Import a raw page; write nothing unless everything is in order. Returns (files, report).
+
+    With --force, a file that differs from what the import makes (edited by hand, say) is kept
+    beside the new one as NAME.md.<time>.bak, and the report and summary name it."""
+    check_options(options)
     shown = display_path(options.raw)
     try:
         data = options.raw.read_bytes()
     except OSError as exc:
         raise BuildError([Problem(shown, f"cannot read the page: {exc.strerror}")])
     text, encoding = decode(data, shown)
+    text, controls = strip_controls(text)
     result = parse_page(text, shown)
+    result.warnings += [{"line": line, "warning": f"control character {char} removed"} for line, char in controls]
     check_nothing_lost(text, result, shown)
     files = plan(result, options)
     clashes = [p for p, content, _ in files if p.exists() and p.read_text(encoding="utf-8") != content]
@@ -121,9 +152,13 @@ def run_import(options: ImportOptions) -> tuple[list[Path], dict]:
         raise BuildError([Problem(display_path(p), "exists already: not overwritten (use --force to replace it)")
                           for p in clashes])
     report = report_data(options, encoding, result, files)
+    backups = {path: backup_name(path) for path in clashes}
+    report["replaced"] = [{"file": display_path(p), "backup": display_path(b)} for p, b in backups.items()]
     if not options.dry_run:
         for path, content, _ in files:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path in backups:
+                shutil.copy2(path, backups[path])
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".md")
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
                 out.write(content)
@@ -143,6 +178,9 @@ def summary(report: dict, dry_run: bool) -> str:
         lines.append(f"  删除版面杂项（第 {r['line']} 行，{r['reason']}）：{r['text']}")
     for w in report["warnings"]:
         lines.append(f"  注意（第 {w['line']} 行）：{w['warning']}")
+    for r in report.get("replaced", []):
+        lines.append(f"  {'将替换' if dry_run else '已替换'} {r['file']}（它与导入结果不同；原文件"
+                     f"{'将' if dry_run else '已'}另存为 {r['backup']}）")
     if dry_run:
         lines.append("（--dry-run：没有写入任何文件）")
     return "\n".join(lines)

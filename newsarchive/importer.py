@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
-from .rawpage import (HAN, Block, bare_names, classify, is_cut, is_signature, previous_item, split_blocks,
+from .rawpage import (HAN, HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, split_blocks,
                       starts_enumeration, starts_mid_sentence, suspicious_tokens)
 
 
@@ -404,8 +404,13 @@ def _join_column_breaks(article: Draft) -> None:
 
 
 def visible(text: str) -> Counter:
-    """Characters that must survive an import: all but whitespace and Markdown heading marks."""
-    return Counter(ch for ch in text if not ch.isspace() and ch != "#")
+    """Characters that must survive an import: all but whitespace."""
+    return Counter(ch for ch in text if not ch.isspace())
+
+
+def page_characters(text: str) -> Counter:
+    """The visible characters of a raw page, but its markup (the '## ' before a headline)."""
+    return visible(HEADING_MARK.sub("", text))
 
 
 def check_nothing_lost(text: str, result: PageImport, shown: str) -> None:
@@ -415,7 +420,7 @@ def check_nothing_lost(text: str, result: PageImport, shown: str) -> None:
         out += visible("".join(a.kicker + a.title + a.subtitle) + "".join(p.text for p in a.paras))
     for f in result.furniture:
         out += visible(f["text"])
-    source = visible(text)
+    source = page_characters(text)
     lost, extra = source - out, out - source
     untitled = Counter()
     for a in result.articles:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .clean import normalize_newlines
 from .errors import BuildError, Problem
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -56,20 +57,40 @@ class Block:
 
 
 def decode(data: bytes, shown: str) -> tuple[str, str]:
-    """(text, encoding) of a raw page: UTF-8 with or without BOM, else GB18030; else a clear error."""
+    """(text, encoding) of a raw page: UTF-8 with or without BOM, UTF-16 (as Windows tools save
+    it), else GB18030; else a clear error. A NUL anywhere means it is no text file."""
     if not data.strip():
         raise BuildError([Problem(shown, "the file is empty")])
-    if b"\x00" in data[:4096] or sum(b < 9 or 13 < b < 32 for b in data[:4096]) > 8:
-        raise BuildError([Problem(shown, "this looks like a binary file, not the text of a page")])
-    for encoding in ("utf-8-sig", "gb18030"):
+    for encoding in (utf16(data), "utf-8-sig", "gb18030"):
+        if encoding is None:
+            continue
+        if not encoding.startswith("utf-16") and (b"\x00" in data[:4096] or sum(b < 9 or 13 < b < 32 for b in data[:4096]) > 8):
+            raise BuildError([Problem(shown, "this looks like a binary file, not the text of a page")])
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if encoding == "gb18030" and not re.search(f"[{HAN}]", text):
             break
-        return text.replace("\r\n", "\n").replace("\r", "\n"), "utf-8" if encoding == "utf-8-sig" else encoding
-    raise BuildError([Problem(shown, "unrecognised text encoding: expected UTF-8 or GB18030/GBK")])
+        text = normalize_newlines(text.removeprefix("\ufeff"))
+        if "\x00" in text:
+            raise BuildError([Problem(shown, "a NUL character: this looks like a binary file, not the text of a page",
+                                      text.count("\n", 0, text.index("\x00")) + 1)])
+        return text, {"utf-8-sig": "utf-8"}.get(encoding, encoding)
+    raise BuildError([Problem(shown, "unrecognised text encoding: expected UTF-8, UTF-16 or GB18030/GBK")])
+
+
+def utf16(data: bytes) -> str | None:
+    """'utf-16' for text with a UTF-16 byte-order mark, or without one but with a NUL in every
+    other byte far more often than in the others (the ASCII of a page: digits, spaces, line ends)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and len(head) % 2 == 0:
+        for parity, name in ((1, "utf-16-le"), (0, "utf-16-be")):
+            if head[parity::2].count(0) > 0.02 * len(head) and 10 * head[1 - parity::2].count(0) < head[parity::2].count(0):
+                return name
+    return None
 
 
 def is_cut(text: str) -> bool:
@@ -122,13 +143,15 @@ def reporters_of(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+HEADING_MARK = re.compile(r"^[ \t]*(#{1,6})[ \t]+(?=\S)", re.M)  # '## 标题'; '#3号' is text
+
+
 def classify(text: str, first: int, last: int) -> Block:
     """The kind of one block of text."""
     stripped = text.strip()
-    if stripped.startswith("#"):
-        level = len(stripped) - len(stripped.lstrip("#"))
-        body = stripped.lstrip("#").strip()
-        return Block("h2" if level <= 2 else "h3", body, first, last)
+    mark = HEADING_MARK.match(stripped)
+    if mark:
+        return Block("h2" if len(mark.group(1)) <= 2 else "h3", stripped[mark.end():].strip(), first, last)
     for pattern, reason in _FURNITURE:
         if pattern.match(stripped):
             return Block("furniture", stripped, first, last, reason=reason)
@@ -154,7 +177,7 @@ def split_blocks(text: str) -> list[Block]:
     for number, line in enumerate(lines, 1):
         if not line.strip():
             flush()
-        elif line.lstrip().startswith("#"):
+        elif HEADING_MARK.match(line):
             flush()
             current.append((number, line))
             flush()

@@ -299,3 +299,88 @@ def test_serve_survives_a_bad_rebuild_and_serves_no_listings(tmp_path):
     finally:
         server.terminate()
         server.wait()
+
+
+# 8. Import publishes the text as printed -------------------------------------------------------
+
+from hypothesis import assume, given, settings, strategies as st  # noqa: E402
+
+from newsarchive.body import BodyRenderer, markdown_escape, plain_text  # noqa: E402
+
+MARKDOWN_CHARS = "\\`*_{}[]()#+-.!<>&;=|~:/ 汉字，。1a"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=MARKDOWN_CHARS, min_size=1, max_size=30))
+def test_escaped_text_renders_to_exactly_itself(text):
+    text = text.strip()
+    assume(text)
+    renderer = BodyRenderer()
+    assert plain_text(renderer.render(markdown_escape(text))) == text
+    assert plain_text(renderer.render("### " + markdown_escape(text, heading=True))) == text
+
+
+PRINTED = ["见附表[1](2)所列", "*号标记的单位*和**重点**", "C:\\新建\\*", "1. 第一条", "#3号", "<http://x.cn>",
+           "AT&amp;T、&#106;", "a_b_c"]
+
+
+def import_page(tmp_path, text: str, *args: str, data: bytes | None = None):
+    from tests.test_import import run_import
+    raw = tmp_path / "page.txt"
+    raw.write_bytes(data if data is not None else text.encode("utf-8"))
+    return run_import(raw, "--date", "2024-02-02", "--content", tmp_path / "content", *args, cwd=tmp_path)
+
+
+def test_imported_paragraphs_publish_exactly_as_printed(tmp_path):
+    page = "## 通知\n\n" + "\n\n".join(f"{p}。" for p in PRINTED) + "\n"
+    result = import_page(tmp_path, page)
+    assert result.returncode == 0, result.stderr
+    articles = check(make_config(tmp_path, tmp_path / "content")).articles
+    published = "\n".join(line for a in articles for line in [a.title, *plain_text(a.body_html).split("\n")])
+    assert all(f"{p}。" in published.split("\n") for p in PRINTED), published
+    assert not any("<a " in a.body_html or "<em>" in a.body_html or "<strong>" in a.body_html for a in articles)
+
+
+def test_import_refuses_a_nul_and_removes_control_characters_with_a_warning(tmp_path):
+    body = "## 通知\n\n" + "正文一段。\n\n" * 600
+    result = import_page(tmp_path, body + "又一\x00段。\n")
+    assert result.returncode == 1 and "line 1202" not in result.stderr and ":1203: a NUL character" in result.stderr
+    assert not (tmp_path / "content").exists()
+    result = import_page(tmp_path, body + "又一\x0c段\x1b。\n", "--report", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    (md,) = (tmp_path / "content/2024/02/02").glob("*.md")
+    assert "又一段。" in md.read_text(encoding="utf-8") and "\x0c" not in md.read_text(encoding="utf-8")
+    assert "第 1203 行）：control character U+000C removed" in result.stdout
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_page_imports(tmp_path, encoding):
+    result = import_page(tmp_path, "", data="## 通知\n\n本报讯 正文一段，2024年。\n".encode(encoding))
+    assert result.returncode == 0, result.stderr
+    assert "正文一段，2024年。" in next((tmp_path / "content").rglob("*.md")).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, says", [(["--page", "0"], "--page: expected a page number ≥ 1"),
+                                        (["--section", " "], "--section: expected a section name"),
+                                        (["--report", "nodir/r.json"], "--report: no folder nodir"),
+                                        (["--content", "page.txt"], "--content: page.txt is a file")])
+def test_import_options_that_would_write_wrong_files_are_refused(tmp_path, args, says):
+    result = import_page(tmp_path, "## 通知\n\n正文。\n", *args)
+    assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.txt"]
+
+
+def test_force_keeps_the_replaced_file_and_a_corrected_headline_keeps_its_file_and_url(tmp_path):
+    assert import_page(tmp_path, "## 孔明灯通知\n\n正文。\n").returncode == 0
+    (md,) = (tmp_path / "content/2024/02/02").glob("*.md")
+    md.write_text(md.read_text(encoding="utf-8").replace("正文。", "正文（已校对）。"), encoding="utf-8")
+    refused = import_page(tmp_path, "## 孔明灯通告\n\n正文。\n")
+    assert refused.returncode == 1 and "exists already" in refused.stderr
+    forced = import_page(tmp_path, "## 孔明灯通告\n\n正文。\n", "--force")
+    assert forced.returncode == 0, forced.stderr
+    files = sorted(p.name for p in md.parent.iterdir())
+    assert files[0] == md.name and len(files) == 2 and files[1].startswith(md.name) and files[1].endswith(".bak")
+    assert "已替换" in forced.stdout and files[1] in forced.stdout
+    assert "正文（已校对）。" in (md.parent / files[1]).read_text(encoding="utf-8")
+    text = md.read_text(encoding="utf-8")
+    assert "孔明灯通告" in text and "slug: kong-ming-deng-tong-zhi\n" in text  # the published URL stays
