@@ -43,7 +43,7 @@ def apa(article: Article, issue: Issue, url: str) -> str:
 
 def cite_key(article: Article) -> str:
     """The key of the article's BibTeX entry and the name of its citation files (made by site.js)."""
-    return f"{article.date:%Y%m%d}-{article.slug}"
+    return f"{article.date.isoformat().replace('-', '')}-{article.slug}"
 
 
 def json_ld(article: Article, issue: Issue, url: str, issue_url: str) -> dict:

@@ -119,10 +119,28 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"构建失败 (build failed): {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a read-only or mounted output folder: said plainly, no traceback
+        print(f"构建失败 (build failed): {os_error_message(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("已中断，未改动输出目录。", file=sys.stderr)
         return 130
     return 0
+
+
+def os_error_message(exc: OSError) -> str:
+    """What the system refused, where, and what to do about it."""
+    import errno
+    where = " → ".join(str(f) for f in (exc.filename, exc.filename2) if f) or "?"
+    hint = {errno.ENOSPC: "the disk is full: free some space and build again (the previous site is unchanged)",
+            errno.EROFS: "the file system is read-only",
+            errno.EACCES: "permission denied: the output folder (or the folder it is in) must be writable",
+            errno.EPERM: "permission denied: the output folder (or the folder it is in) must be writable",
+            errno.EBUSY: "the output folder is in use or a mount point: a build replaces it whole, so choose "
+                         "--out inside it (or not a mount point)",
+            errno.EXDEV: "the output folder is a mount point or on another file system than its parent: choose "
+                         "--out inside it"}.get(exc.errno, "")
+    return f"{where}: {exc.strerror or exc}" + (f" — {hint}" if hint else "")
 
 
 def print_warnings(warnings) -> None:

@@ -16,7 +16,7 @@ from .clean import single_line, strip_controls
 from .errors import BuildError, Problem
 from .importer import Draft, PageImport, check_nothing_lost, parse_page
 from .rawpage import decode
-from .urls import slugify
+from .urls import date_folder, slugify
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def plan(result: PageImport, options: ImportOptions) -> list[tuple[Path, str, Dr
 
     The file an earlier import of this page wrote for the same place on it (NN-MM-*.md) is the
     same article, even under a headline corrected since: it keeps its file and its slug (its URL)."""
-    folder = options.content / f"{options.date:%Y/%m/%d}"
+    folder = options.content / date_folder(options.date)
     earlier = {}
     for path in sorted(folder.glob(f"{options.page:02d}-[0-9][0-9]-*.md")) if folder.is_dir() else []:
         earlier.setdefault(int(path.name[3:5]), path)
@@ -188,6 +188,6 @@ def summary(report: dict, dry_run: bool) -> str:
 
 def write_issue_paper(options: ImportOptions) -> None:
     """Create the issue's issue.yaml with the paper name, unless it exists (never overwritten)."""
-    path = options.content / f"{options.date:%Y/%m/%d}" / "issue.yaml"
+    path = options.content / date_folder(options.date) / "issue.yaml"
     if not path.exists():
         path.write_text(f"paper: {quoted(options.paper)}\n", encoding="utf-8")

@@ -318,7 +318,7 @@ def filter_counts(site: Site) -> str:
     would report them, for the search page to show before any index is loaded."""
     counts: dict[str, dict[str, int]] = {"section": {}, "year": {}, "reporter": {}, "topic": {}}
     for a in site.articles:
-        for key, values in (("section", [a.section]), ("year", [str(a.date.year)]),
+        for key, values in (("section", [a.section]), ("year", [urls.year_of(a.date)]),
                             ("reporter", a.reporters), ("topic", a.topics)):
             for value in values:
                 counts[key][value] = counts[key].get(value, 0) + 1

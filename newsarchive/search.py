@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import BuildError, Problem
+from .urls import year_of
 from .write import read_pickle, remove_abandoned_folders
 
 HAN = r"\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -112,7 +113,7 @@ def record_page(article, issue, language: str) -> str:
             if value or key in ("page", "reporter", "paper")]
     sort = f"{article.date.isoformat()}/{article.page or 0:03d}/{article.order or 0:04d}"
     head.append(f'<meta data-pagefind-sort="date[content]" content="{sort}">')
-    filters = [("section", article.section), ("year", str(article.date.year))]
+    filters = [("section", article.section), ("year", year_of(article.date))]
     filters += [("reporter", name) for name in article.reporters] + [("topic", name) for name in article.topics]
     head += [f'<meta data-pagefind-filter="{key}[content]" content="{e(value)}">' for key, value in filters]
     top = "".join([f'<p class="kicker">{e(article.kicker)}</p>' if article.kicker else "", f"<h1>{e(article.title)}</h1>",
@@ -193,7 +194,8 @@ def shard_keys(articles) -> dict[str, str]:
     boundaries never move when other years change.
     """
     per_year = Counter(a.date.year for a in articles)
-    return {a.source: (f"{a.date:%Y-%m}" if per_year[a.date.year] > SHARD_LIMIT else f"{a.date:%Y}") for a in articles}
+    return {a.source: (a.date.isoformat()[:7] if per_year[a.date.year] > SHARD_LIMIT else year_of(a.date))
+            for a in articles}
 
 
 # shard → (page, record_page) of each of its articles: the indexing process spaces the record (see

@@ -38,7 +38,19 @@ MAX_SLUG = 60
 
 @functools.lru_cache(maxsize=65536)  # called for every article of every list: 500,000 times at 100k
 def issue_path(date: datetime.date) -> str:
-    return f"{date:%Y/%m/%d}/"
+    return f"{date_folder(date)}/"
+
+
+def year_of(date_or_year: datetime.date | int) -> str:
+    """A year as the site writes it, in URLs and search filters: four digits ('0999', not '999',
+    so that years sort and compare as text)."""
+    year = date_or_year if isinstance(date_or_year, int) else date_or_year.year
+    return f"{year:04d}"
+
+
+def date_folder(date: datetime.date) -> str:
+    """YYYY/MM/DD, zero-padded whatever the year (strftime's %Y is not, below 1000)."""
+    return f"{year_of(date)}/{date.month:02d}/{date.day:02d}"
 
 
 def article_path(article: Article) -> str:
@@ -47,7 +59,7 @@ def article_path(article: Article) -> str:
 
 def archive_year_path(year: int) -> str:
     """A year of the archive: its calendar and the list of its issues."""
-    return f"{ARCHIVE}{year}/"
+    return f"{ARCHIVE}{year_of(year)}/"
 
 
 def kind_path(kind: str) -> str:

@@ -36,7 +36,11 @@ class Writer:
         self.staged: set[str] = set()  # those written into the staging folder (the rest are kept)
         self.committing = False
         self._folders: set[Path] = set()  # made in staging (by this process)
-        self.write_text(MARKER, "This folder is written by newsarchive; a build replaces it whole.\n")
+        try:
+            self.write_text(MARKER, "This folder is written by newsarchive; a build replaces it whole.\n")
+        except BaseException:  # a full disk, already
+            self.abort()
+            raise
 
     def target(self, site_path: str, register: bool = True) -> Path:
         """The staging file for a site path; refuse anything that would land outside the site.
@@ -112,7 +116,11 @@ class Writer:
         if self.output.exists():
             prefix = f"{OLD_PREFIX}{self.output.name}-{os.getpid()}-"
             old = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output.parent))
-            os.rename(self.output, old / self.output.name)
+            try:
+                os.rename(self.output, old / self.output.name)
+            except OSError:  # a mount point, say: nothing moved
+                old.rmdir()
+                raise
         os.rename(self.staging, self.output)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

@@ -384,3 +384,101 @@ def test_force_keeps_the_replaced_file_and_a_corrected_headline_keeps_its_file_a
     assert "正文（已校对）。" in (md.parent / files[1]).read_text(encoding="utf-8")
     text = md.read_text(encoding="utf-8")
     assert "孔明灯通告" in text and "slug: kong-ming-deng-tong-zhi\n" in text  # the published URL stays
+
+
+# 11. Citation files: a line break in a field cannot start another ------------------------------
+
+def test_line_breaks_in_headlines_and_names_become_spaces_before_any_citation(tmp_path):
+    content = tmp_path / "content"
+    article(content, "a", title='"孔明灯\\r\\nUR  - javascript:alert(1)"', extra='reporter: "李\\n佳琪"\n')
+    config = make_config(tmp_path, content)
+    page = (config.output / "2024/02/02/a/index.html")
+    build(config)
+    text = page.read_text(encoding="utf-8")
+    assert '<meta name="citation_title" content="孔明灯 UR  - javascript:alert(1)">' in text
+    assert '<meta name="citation_author" content="李 佳琪">' in text
+
+
+@pytest.mark.browser
+def test_the_ris_and_bibtex_made_in_the_page_keep_each_field_on_its_line(browser, sample_site, serve_folder):
+    context = browser.new_context()
+    page = context.new_page()
+    evil = "孔明灯&#13;&#10;UR  - javascript:alert(1)&#10;}, url = {javascript:alert(1)"
+
+    def tamper(route):  # a page whose metadata holds line breaks, as a careless template might write it
+        html = route.fetch().text()
+        html = re.sub(r'(<meta name="citation_title" content=")[^"]*', lambda m: m.group(1) + evil, html)
+        route.fulfill(body=html, content_type="text/html; charset=utf-8")
+
+    page.route("**/renda-changweihui-2023-gongzuo-zongshu/index.html", tamper)
+    page.goto(serve_folder(sample_site) + "2024/02/02/renda-changweihui-2023-gongzuo-zongshu/index.html")
+    files = page.evaluate("""Promise.all([].map.call(document.querySelectorAll('.downloads a'),
+                             a => fetch(a.href).then(r => r.text())))""")
+    context.close()
+    bib, ris = files
+    assert [line for line in ris.split("\r\n") if line.startswith("UR")] == [
+        "UR  - https://example.github.io/newsarchive/2024/02/02/renda-changweihui-2023-gongzuo-zongshu/"]
+    assert "TI  - 孔明灯 UR  - javascript:alert(1) }, url = {javascript:alert(1)" in ris
+    assert "\n  url = {javascript" not in bib and "title = {孔明灯 UR  - javascript:alert(1) \\}, url = \\{javascript" in bib
+
+
+# 12. The searchable region is marked -----------------------------------------------------------
+
+def test_article_pages_mark_their_searchable_text(sample_site):
+    page = (sample_site / "2024/02/02/kongmingdeng-changyi/index.html").read_text(encoding="utf-8")
+    assert page.count("data-pagefind-body") == 1
+    region = page[page.index("data-pagefind-body"):page.index('<footer class="article-meta">')]
+    assert "减少一次燃放 增加一份安全" in region and "孔明灯属高空明火飞行器" in region
+
+
+def test_years_below_1000_are_written_with_four_digits(tmp_path):
+    import json
+    content = tmp_path / "content"
+    write(content / "0999/05/05/a.md", ARTICLE.format(title="进奏院状", slug="a", extra="", body="正文。").replace(
+        "2024-02-02", "0999-05-05"))
+    article(content, "b")
+    config = make_config(tmp_path, content, base_url="https://example.org/")
+    build(config)
+    assert (config.output / "0999/05/05/a/index.html").exists() and (config.output / "archive/0999/index.html").exists()
+    assert not (config.output / "999").exists()
+    assert json.loads((config.output / "search/filters.json").read_text(encoding="utf-8"))["year"] == {"0999": 1, "2024": 1}
+    page = (config.output / "0999/05/05/a/index.html").read_text(encoding="utf-8")
+    assert 'content="0999/05/05"' in page and "0999-05-05" in page
+    shards = json.loads((config.output / "pagefind/shards.json").read_text(encoding="utf-8"))
+    assert '"0999"' in json.dumps(shards)  # the shard of that year
+
+
+@pytest.mark.parametrize("errno_name, where, says", [("ENOSPC", "write", "the disk is full"),
+                                                     ("EBUSY", "swap", "a mount point"),
+                                                     ("EROFS", "write", "read-only")])
+def test_a_full_disk_or_an_unmovable_output_is_a_clear_error_and_the_site_stays(tmp_path, monkeypatch, capsys,
+                                                                                errno_name, where, says):
+    import errno
+    import os
+    from newsarchive import write as write_module
+    from newsarchive.cli import main
+    content = tmp_path / "content"
+    article(content, "a")
+    args = ["build", "--content", str(content), "--out", str(tmp_path / "site"), "--force"]
+    assert main(args) == 0
+    before = (tmp_path / "site/2024/02/02/a/index.html").read_bytes()
+    article(content, "a", title="孔明灯改")
+    code = getattr(errno, errno_name)
+    if where == "write":
+        def fail(self, *a, **k):
+            raise OSError(code, os.strerror(code), str(tmp_path / "site/x"))
+        monkeypatch.setattr(write_module.Writer, "write_bytes", fail)
+    else:
+        real = os.rename
+
+        def fail(source, target):
+            if Path(source) == tmp_path / "site":
+                raise OSError(code, os.strerror(code), str(source), str(target))
+            return real(source, target)
+        monkeypatch.setattr(write_module.os, "rename", fail)
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+    assert (tmp_path / "site/2024/02/02/a/index.html").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".staging-")] == []

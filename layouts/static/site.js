@@ -115,8 +115,10 @@
   // BibTeX and RIS files of an article, made from the page's citation_* metadata when asked for.
   var downloads = document.querySelector(".cite .downloads");
   if (downloads) {
-    var meta = function (name) {
-      return [].map.call(document.querySelectorAll('meta[name="citation_' + name + '"]'), function (m) { return m.content; });
+    var meta = function (name) {  // one line each: a line break would start a field of its own in RIS and BibTeX
+      return [].map.call(document.querySelectorAll('meta[name="citation_' + name + '"]'), function (m) {
+        return m.content.replace(/[\s\u0085\u2028\u2029]*[\r\n\u0085\u2028\u2029]+[\s\u0085\u2028\u2029]*/g, " ").trim();
+      });
     };
     var title = meta("title")[0] || "", authors = meta("author"), paper = meta("journal_title")[0] || "";
     var page = meta("firstpage")[0] || "", url = meta("public_url")[0] || "";
