@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import BuildError, Problem
+from .pagefind_files import canonicalize
 from .urls import year_of
 from .write import read_pickle, remove_abandoned_folders
 
@@ -437,6 +438,7 @@ def run_pagefind(site: Path, bundle: Path) -> None:
                                   f"{(result.stderr or result.stdout).strip()[-2000:]}")])
     for name in UNUSED_FILES:  # Pagefind's own search interfaces: the archive has its own
         (bundle / name).unlink(missing_ok=True)
+    canonicalize(bundle)  # the same bytes for the same records, whatever the run
 
 
 def link_tree(source: Path, dest: Path) -> None:

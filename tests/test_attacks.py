@@ -482,3 +482,17 @@ def test_a_full_disk_or_an_unmovable_output_is_a_clear_error_and_the_site_stays(
     assert says in err and "Traceback" not in err
     assert (tmp_path / "site/2024/02/02/a/index.html").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".staging-")] == []
+
+
+# 13. Reproducible builds -----------------------------------------------------------------------
+
+def test_two_clean_builds_in_different_folders_are_byte_identical(corpus_content, tmp_path):
+    sites = []
+    for name in ("one", "two"):
+        config = make_config(tmp_path / name, corpus_content)
+        build(config)
+        sites.append(config.output)
+    files = [sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file()) for site in sites]
+    assert files[0] == files[1] and any(p.suffix == ".pf_filter" for p in files[0])
+    differ = [rel for rel in files[0] if (sites[0] / rel).read_bytes() != (sites[1] / rel).read_bytes()]
+    assert differ == []
