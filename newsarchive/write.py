@@ -264,8 +264,6 @@ def check_output(output: Path, keep: tuple[Path, ...]) -> None:
     """Refuse an output folder that holds the user's files, or lies among them: a build replaces
     it whole, and keeps its cache beside it. Only looks: nothing is written before this passes."""
     output = output.resolve()
-    if output.parent == output:
-        raise BuildError([Problem(str(output), "the output folder cannot be the root of the file system")])
     for folder in keep:
         folder = folder.resolve()
         if output == folder or output in folder.parents:
