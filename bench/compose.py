@@ -23,6 +23,8 @@ from newsarchive.rawpage import END, is_cut
 NAMES = ["李庄", "张香山", "杨秀峰", "曾克", "荒煤", "司徒达", "刘白羽", "展潮", "陈沂", "张容", "吴象", "方德",
          "毓明", "冰如", "王冠", "李佳琪", "杜菲菲", "赵晓轶", "尹明", "王越", "欧阳文", "司马光明"]
 CN_DIGITS = "〇一二三四五六七八九十"
+# Where a page puts an article's byline or dateline, and how often (weights).
+POSITIONS = {"under": 60, "above": 15, "before_opening": 15, "inside_sentence": 10}
 
 
 @dataclass
@@ -174,8 +176,7 @@ def lay_out(p: Printed, n: int, rng: random.Random) -> list[str]:
     body = p.body
     opening = len(p.byline) + (1 if p.truth.reporters or body[:1] and body[0].startswith(("【", "本报讯", "新华社")) else 0)
     credited = opening > 0 and len(body) > opening
-    position = rng.choices(["under", "above", "before_opening", "inside_sentence"], [60, 15, 15, 10])[0] \
-        if credited else "under"
+    position = rng.choices(list(POSITIONS), list(POSITIONS.values()))[0] if credited else "under"
     if position == "inside_sentence" and p.byline:
         textual = [i for i, b in enumerate(body) if i >= 1 and not b.startswith("#") and len(b) > 30 and cut_points(b, rng)]
         if textual and n > 0:

@@ -123,15 +123,11 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
             j, kicker, title, subtitle = _headline_group(blocks, i)
             after = blocks[j] if j < len(blocks) else None
             lines = [(blk.first, blk.last) for blk in blocks[i:j]]
-            if cur is not None and not cur.has_headline and cur.paras and \
-                    ((cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None
-                      and after.kind == "para" and not starts_enumeration(after.text)
-                      # a headless dispatch cut short is more likely a second dispatch whose end was
-                      # dropped elsewhere, unless the text under the headline plainly goes on with it
-                      and (cur.opened_by != "dateline" or starts_mid_sentence(after.text))) or
-                     (cur.opened_by == "byline" and after is not None and after.kind not in ("byline", "dateline", "h2"))):
+            claim = _claims_headline(cur, articles, blocks, j) if cur is not None and not cur.has_headline \
+                and cur.paras else None
+            if claim is not None:
                 cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
-                cur.decide("reattached a displaced headline printed after the article's first lines", b.first, 0.85)
+                cur.decide(claim[0], b.first, claim[1])
                 if cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None and after.kind == "para":
                     pending_join = cur
             else:
@@ -143,7 +139,9 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
             continue
         para_kind = "p"
         if b.kind in ("byline", "dateline"):
-            if cur is None or cur.has_text:
+            # a new article, unless this one has no headline yet: dispatches printed before a
+            # headline stay together until it is decided whose they are
+            if cur is None or cur.has_text and (cur.has_headline or cur.opened_by == "text"):
                 cur = Draft(start=b.first, opened_by=b.kind)
                 articles.append(cur)
             cur.add_reporters(b.reporters)
@@ -166,6 +164,15 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
                 cur.add_reporters(names)
                 para_kind = "byline"
                 cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
+            elif names and len(b.text) <= 16 and cur.has_text and following is not None and \
+                    following.kind in ("h2", "h3", "para") and not is_cut(cur.paras[-1].text):
+                # a line of names after a finished paragraph: the byline of what follows, printed
+                # above its headline or its opening — or the signature of what precedes (decided
+                # when the headline comes; kept here if none does)
+                cur = Draft(start=b.first, opened_by="byline")
+                articles.append(cur)
+                cur.add_reporters(names)
+                para_kind = "byline"
             elif (cur.paras or cur.has_headline) and looks_like_subhead(b, cur.paras[-1] if cur.paras else None, following):
                 para_kind = "h3"
                 cur.decide("took a short unpunctuated line between paragraphs as a subhead", b.first, 0.75)
@@ -198,6 +205,46 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
                 article.warnings.append({"line": para.lines[0][0], "warning": f"suspicious Latin word {token!r} inside Chinese text (kept as printed)"})
         warnings += article.warnings
     return PageImport(sorted(articles, key=lambda a: a.start), furniture, warnings)
+
+
+def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: int) -> tuple[str, float] | None:
+    """Whether a headless piece (a byline or dateline and what followed it) takes the headline that
+    comes next — printed before its headline — with the reason and how sure; or None: the piece
+    belongs to the article before it, and the headline opens an article of its own."""
+    after = blocks[j] if j < len(blocks) else None
+    last = cur.paras[-1]
+    if last.kind == "p" and is_cut(last.text) and after is not None and after.kind == "para" and \
+            not starts_enumeration(after.text) and (cur.opened_by != "dateline" or starts_mid_sentence(after.text)):
+        # a headless dispatch cut short is more likely a second dispatch whose end was dropped
+        # elsewhere, unless the text under the headline plainly goes on with it
+        return "reattached a displaced headline printed inside the article's own sentence", 0.85
+    if after is None or after.kind in ("byline", "h2", "h3") or after.kind == "dateline" and after.reporters:
+        return None  # the headline brings its own byline: the piece is the previous article's
+    if cur.opened_by == "byline" and not cur.has_text:
+        return "took the byline printed above the headline as the article's", 0.8
+    if is_another_report(cur.paras[0].text):
+        return None  # another report of the article before it
+    previous = articles[-2] if len(articles) >= 2 and articles[-1] is cur else None
+    if previous is None:
+        return "took the byline and opening printed before the headline as the article's", 0.8
+    under = [after.text]  # the headline's own text, to its next article-like break
+    for blk in blocks[j + 1:j + 6]:
+        if blk.kind in ("h2", "byline", "dateline"):
+            break
+        under.append(blk.text)
+    docs = [_bigrams(previous.text()), _bigrams("".join(under)), _bigrams("".join(p.text for p in cur.paras))]
+    df = Counter(g for d in docs for g in d)
+    idf = {g: math.log(4 / (1 + n)) + 0.1 for g, n in df.items()}
+    here, before = _similarity(docs[2], docs[1], idf), _similarity(docs[2], docs[0], idf)
+    if here >= before:
+        sure = 0.5 + min(0.45, (here - before) / max(here, 1e-9) / 2)
+        return "took the byline or dateline and opening printed before the headline as the article's", sure
+    return None
+
+
+def is_another_report(text: str) -> bool:
+    """【又讯】: a further report of the article it follows, never the opening of one."""
+    return text.startswith(("【又讯】", "又讯"))
 
 
 def _rejoin_cut_datelines(blocks: list[Block]) -> list[Block]:
