@@ -165,11 +165,12 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
                 para_kind = "byline"
                 cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
             elif names and len(b.text) <= 16 and cur.has_text and following is not None and \
-                    following.kind in ("h2", "h3", "para") and not is_cut(cur.paras[-1].text):
+                    following.kind in ("h2", "h3", "para") and not is_cut(cur.paras[-1].text) and \
+                    not (following.kind == "para" and is_signature(following.text)):  # 杨秀峰 / 五月十五日 signs off
                 # a line of names after a finished paragraph: the byline of what follows, printed
                 # above its headline or its opening — or the signature of what precedes (decided
                 # when the headline comes; kept here if none does)
-                cur = Draft(start=b.first, opened_by="byline")
+                cur = Draft(start=b.first, opened_by="names")
                 articles.append(cur)
                 cur.add_reporters(names)
                 para_kind = "byline"
@@ -220,8 +221,10 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
         return "reattached a displaced headline printed inside the article's own sentence", 0.85
     if after is None or after.kind in ("byline", "h2", "h3") or after.kind == "dateline" and after.reporters:
         return None  # the headline brings its own byline: the piece is the previous article's
-    if cur.opened_by == "byline" and not cur.has_text:
-        return "took the byline printed above the headline as the article's", 0.8
+    if cur.opened_by == "byline":  # a credit line (■本报记者 X, 文/X) opens an article, never closes one
+        return "took the byline printed above the headline (with the opening after it) as the article's", 0.8
+    if cur.opened_by == "names" and not cur.has_text:
+        return "took the line of names printed above the headline as the article's byline", 0.7
     if is_another_report(cur.paras[0].text):
         return None  # another report of the article before it
     previous = articles[-2] if len(articles) >= 2 and articles[-1] is cur else None
@@ -272,7 +275,10 @@ def _merge_headless(articles: list[Draft]) -> list[Draft]:
     for a in articles:
         if not a.has_headline and merged:
             prev = merged[-1]
-            prev.add_reporters(a.reporters)
+            if a.opened_by == "names":  # a signature at the article's end, not its byline
+                a.paras[0].kind = "p"
+            else:
+                prev.add_reporters(a.reporters)
             prev.paras += a.paras
             prev.decide(f"kept a {a.opened_by} without a headline of its own inside the article before it", a.start, 0.7)
         else:

@@ -229,7 +229,8 @@ def is_signature(text: str) -> bool:
     if len(text) <= 60 and re.search(r"(?:贺|献|启|叩[\u4e00-\u9fff]?)$", text):
         return True
     return len(text) <= 24 and (text.startswith("——") or bool(re.search(r"(?:敬祝|[日月年])$", text))
-                                or bare_names(text) is not None)
+                                or bare_names(text) is not None
+                                or bare_names(text[1:-1]) is not None and text[0] in "（(" and text[-1] in "）)")
 
 
 def bare_names(text: str) -> tuple[str, ...] | None:
