@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
-from .rawpage import (HAN, HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, split_blocks,
-                      starts_enumeration, starts_mid_sentence, suspicious_tokens)
+from .rawpage import (HAN, HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, reporters_of,
+                      split_blocks, starts_enumeration, starts_mid_sentence, suspicious_tokens)
 
 
 @dataclass
@@ -123,9 +123,11 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
             j, kicker, title, subtitle = _headline_group(blocks, i)
             after = blocks[j] if j < len(blocks) else None
             lines = [(blk.first, blk.last) for blk in blocks[i:j]]
-            claim = _claims_headline(cur, articles, blocks, j) if cur is not None and not cur.has_headline \
-                and cur.paras else None
+            claim = _claims_headline(cur, articles, blocks, j, kicker + title + subtitle) \
+                if cur is not None and not cur.has_headline and cur.paras else None
             if claim is not None:
+                if claim[2]:  # the first dispatches of the piece are the article above's
+                    _give_back(cur, articles[-2], claim[2])
                 cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
                 cur.decide(claim[0], b.first, claim[1])
                 if cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None and after.kind == "para":
@@ -208,41 +210,77 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
     return PageImport(sorted(articles, key=lambda a: a.start), furniture, warnings)
 
 
-def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: int) -> tuple[str, float] | None:
-    """Whether a headless piece (a byline or dateline and what followed it) takes the headline that
-    comes next — printed before its headline — with the reason and how sure; or None: the piece
-    belongs to the article before it, and the headline opens an article of its own."""
+def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: int,
+                     headline: list[str]) -> tuple[str, float, int] | None:
+    """Whether a headless piece (bylines or datelines and what followed them) takes the headline
+    that comes next — printed before its headline —, with the reason, how sure, and how many of its
+    first paragraphs stay with the article before (its further dispatches); or None: all of it is
+    the previous article's, and the headline opens an article of its own."""
     after = blocks[j] if j < len(blocks) else None
     last = cur.paras[-1]
     if last.kind == "p" and is_cut(last.text) and after is not None and after.kind == "para" and \
             not starts_enumeration(after.text) and (cur.opened_by != "dateline" or starts_mid_sentence(after.text)):
         # a headless dispatch cut short is more likely a second dispatch whose end was dropped
         # elsewhere, unless the text under the headline plainly goes on with it
-        return "reattached a displaced headline printed inside the article's own sentence", 0.85
+        return "reattached a displaced headline printed inside the article's own sentence", 0.85, 0
     if after is None or after.kind in ("byline", "h2", "h3") or after.kind == "dateline" and after.reporters:
         return None  # the headline brings its own byline: the piece is the previous article's
-    if cur.opened_by == "byline":  # a credit line (■本报记者 X, 文/X) opens an article, never closes one
-        return "took the byline printed above the headline (with the opening after it) as the article's", 0.8
     if cur.opened_by == "names" and not cur.has_text:
-        return "took the line of names printed above the headline as the article's byline", 0.7
-    if is_another_report(cur.paras[0].text):
-        return None  # another report of the article before it
+        return "took the line of names printed above the headline as the article's byline", 0.7, 0
     previous = articles[-2] if len(articles) >= 2 and articles[-1] is cur else None
     if previous is None:
-        return "took the byline and opening printed before the headline as the article's", 0.8
-    under = [after.text]  # the headline's own text, to its next article-like break
+        return "took the byline and opening printed before the headline as the article's", 0.8, 0
+    under = headline + [after.text]  # the headline and its own text, to its next article-like break
     for blk in blocks[j + 1:j + 6]:
         if blk.kind in ("h2", "byline", "dateline"):
             break
         under.append(blk.text)
-    docs = [_bigrams(previous.text()), _bigrams("".join(under)), _bigrams("".join(p.text for p in cur.paras))]
+    keep, sure = _split_before_headline(cur.paras, previous.text(), "".join(under))
+    if keep == len(cur.paras):
+        return None
+    return "took the byline or dateline and opening printed before the headline as the article's" + (
+        f" (the {keep} paragraph(s) before them stay with the article above)" if keep else ""), sure, keep
+
+
+def _split_before_headline(paras: list[Para], above: str, below: str) -> tuple[int, float]:
+    """Where the pieces printed between an article and the next headline divide: the first `keep`
+    paragraphs (whole dispatches) go on the article above, the rest open the one below. The split
+    that best fits both by character-bigram similarity; a credit line (■本报记者 X) and what
+    follows it always go below, 【又讯】 never opens the part below. Returns (keep, confidence)."""
+    starts = [k for k, p in enumerate(paras) if k == 0 or p.dateline or p.kind == "byline"]
+    credit = next((k for k in starts if paras[k].kind == "byline" and bare_names(paras[k].text) is None), None)
+    units = [paras[a:b] for a, b in zip(starts, starts[1:] + [len(paras)])]
+    grams = [_bigrams("".join(p.text for p in unit)) for unit in units]
+    docs = [_bigrams(above), _bigrams(below)] + grams
     df = Counter(g for d in docs for g in d)
-    idf = {g: math.log(4 / (1 + n)) + 0.1 for g, n in df.items()}
-    here, before = _similarity(docs[2], docs[1], idf), _similarity(docs[2], docs[0], idf)
-    if here >= before:
-        sure = 0.5 + min(0.45, (here - before) / max(here, 1e-9) / 2)
-        return "took the byline or dateline and opening printed before the headline as the article's", sure
-    return None
+    idf = {g: math.log((1 + len(docs)) / (1 + n)) + 0.1 for g, n in df.items()}
+    to_above = [_similarity(g, docs[0], idf) for g in grams]
+    to_below = [_similarity(g, docs[1], idf) for g in grams]
+    scores = {}
+    for split in range(len(units) + 1):
+        if split < len(units) and is_another_report(units[split][0].text):
+            continue
+        if credit is not None and split > starts.index(credit):
+            continue
+        scores[split] = sum(to_above[:split]) + sum(to_below[split:])
+    best = max(scores, key=lambda k: (scores[k], -k))
+    others = [v for k, v in scores.items() if k != best]
+    margin = (scores[best] - max(others)) / max(scores[best], 1e-9) if others else 1.0
+    keep = starts[best] if best < len(units) else len(paras)
+    return keep, round(0.5 + min(0.45, margin / 2), 2)
+
+
+def _give_back(piece: Draft, above: Draft, keep: int) -> None:
+    """The first `keep` paragraphs of a piece go on the article above, with the reporters they name."""
+    moved, piece.paras = piece.paras[:keep], piece.paras[keep:]
+    above.paras += moved
+    named = {n for p in moved if p.kind == "byline" or p.dateline for n in reporters_of(p.text)}
+    still = {n for p in piece.paras if p.kind == "byline" or p.dateline for n in reporters_of(p.text)}
+    above.add_reporters([n for n in piece.reporters if n in named])
+    piece.reporters = [n for n in piece.reporters if n not in named or n in still]
+    piece.start = piece.paras[0].lines[0][0]
+    above.decide(f"kept {keep} paragraph(s) printed before the next headline as this article's further "
+                 "dispatches", moved[0].lines[0][0], 0.6)
 
 
 def is_another_report(text: str) -> bool:
