@@ -167,7 +167,7 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
                 para_kind = "byline"
                 cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
             elif names and len(b.text) <= 16 and cur.has_text and following is not None and \
-                    following.kind in ("h2", "h3", "para") and not is_cut(cur.paras[-1].text) and \
+                    following.kind in ("h2", "h3", "para") and \
                     not (following.kind == "para" and is_signature(following.text)):  # 杨秀峰 / 五月十五日 signs off
                 # a line of names after a finished paragraph: the byline of what follows, printed
                 # above its headline or its opening — or the signature of what precedes (decided
@@ -326,6 +326,16 @@ def _merge_headless(articles: list[Draft]) -> list[Draft]:
     return merged
 
 
+def _more_subheads(blocks: list[Block], i: int) -> bool:
+    """Whether the text after blocks[i] has subheads (h3 lines between paragraphs) before the next headline."""
+    for k in range(i + 2, len(blocks)):
+        if blocks[k].kind == "h2" or blocks[k].kind == "h3" and _leads_to_h2(blocks, k):
+            return False
+        if blocks[k].kind == "h3" and blocks[k - 1].kind != "h3":
+            return True
+    return False
+
+
 def _leads_to_h2(blocks: list[Block], i: int) -> bool:
     j = i
     while j < len(blocks) and blocks[j].kind == "h3":
@@ -342,9 +352,12 @@ def _headline_group(blocks: list[Block], i: int):
     while i < len(blocks) and blocks[i].kind == "h2":
         title.append(blocks[i].text)
         i += 1
-    # Subtitles follow the title directly; one that opens with a dash always is one.
+    # Subtitles follow the title directly; one that opens with a dash always is one. A numbered
+    # line (一、…), or one under which the article has more subheads of its own, is its first subhead.
     while i < len(blocks) and blocks[i].kind == "h3" and (not subtitle or blocks[i].text.startswith("——")):
         if subtitle and not blocks[i].text.startswith("——"):
+            break
+        if not blocks[i].text.startswith("——") and (starts_enumeration(blocks[i].text) or _more_subheads(blocks, i)):
             break
         subtitle.append(blocks[i].text)
         i += 1
