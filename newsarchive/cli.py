@@ -64,6 +64,9 @@ def make_parser() -> argparse.ArgumentParser:
     imp.add_argument("--report", type=Path, help="also write the report (lines, decisions, warnings) as JSON")
     imp.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
     imp.add_argument("--force", action="store_true", help="replace existing files of the same articles")
+    imp.add_argument("--topics", choices=("none", "auto"), default="none",
+                     help="auto: write the topics suggested from each article's text (jieba) into its file; "
+                     "they are always listed in the report (default: none, topics: [])")
     return parser
 
 
@@ -152,7 +155,8 @@ def print_warnings(warnings) -> None:
 def import_page(args: argparse.Namespace) -> int:
     from .importcmd import ImportOptions, run_import, summary, write_issue_paper
     options = ImportOptions(raw=args.raw, date=args.date, content=args.content, page=args.page, section=args.section,
-                            paper=args.paper or "", report=args.report, dry_run=args.dry_run, force=args.force)
+                            paper=args.paper or "", report=args.report, dry_run=args.dry_run, force=args.force,
+                            topics=args.topics)
     _, report = run_import(options)
     if options.paper and not options.dry_run:
         write_issue_paper(options)

@@ -16,6 +16,7 @@ from .clean import single_line, strip_controls
 from .errors import BuildError, Problem
 from .importer import Draft, PageImport, check_nothing_lost, parse_page
 from .rawpage import decode
+from .topics import suggest_topics
 from .urls import date_folder, slugify
 
 
@@ -30,6 +31,7 @@ class ImportOptions:
     report: Path | None = None
     dry_run: bool = False
     force: bool = False
+    topics: str = "none"  # "auto": write the suggested topics into the front matter (always in the report)
 
 
 def quoted(value: str) -> str:
@@ -37,7 +39,7 @@ def quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def article_text(draft: Draft, options: ImportOptions, order: int, slug: str) -> str:
+def article_text(draft: Draft, options: ImportOptions, order: int, slug: str, topics: list[str]) -> str:
     """The article file: front matter of the content model, then the Markdown body."""
     fm = []
     if draft.kicker:
@@ -51,7 +53,8 @@ def article_text(draft: Draft, options: ImportOptions, order: int, slug: str) ->
         fm.append(f"reporter: {quoted(draft.reporters[0])}")
     elif draft.reporters:
         fm.append("reporter: [" + ", ".join(quoted(r) for r in draft.reporters) + "]")
-    fm += ["topics: []", f"slug: {slug}"]
+    fm += ["topics: [" + ", ".join(quoted(t) for t in (topics if options.topics == "auto" else [])) + "]",
+           f"slug: {slug}"]
     body = "\n\n".join(("### " + markdown_escape(p.text, heading=True)) if p.kind == "h3" else markdown_escape(p.text)
                        for p in draft.paras)  # published exactly as printed: nothing Markdown would read
     return "---\n" + "\n".join(fm) + "\n---\n\n" + body + "\n"
@@ -62,6 +65,10 @@ def existing_slug(path: Path) -> str:
         return str(split_front_matter(path.read_text(encoding="utf-8"), path.name).data.get("slug") or "")
     except (OSError, BuildError, UnicodeDecodeError):
         return ""
+
+
+def draft_text(draft: Draft) -> str:
+    return "\n".join(draft.kicker + draft.title + draft.subtitle + [p.text for p in draft.paras])
 
 
 def plan(result: PageImport, options: ImportOptions) -> list[tuple[Path, str, Draft]]:
@@ -78,6 +85,8 @@ def plan(result: PageImport, options: ImportOptions) -> list[tuple[Path, str, Dr
         base = slugify(draft.title[0], 40)
         path = earlier.get(order) or folder / f"{options.page:02d}-{order:02d}-{base}.md"
         slots.append((order, base, path, existing_slug(path) if path.exists() else ""))
+    for draft in result.articles:
+        draft.topics = suggest_topics(draft_text(draft))
     ours = {path for _, _, path, _ in slots}
     taken = {existing_slug(p) for p in (folder.glob("*.md") if folder.is_dir() else []) if p not in ours}
     files = []
@@ -86,7 +95,7 @@ def plan(result: PageImport, options: ImportOptions) -> list[tuple[Path, str, Dr
         while slug in taken:
             slug, n = f"{base}-{n}", n + 1
         taken.add(slug)
-        files.append((path, article_text(draft, options, order, slug), draft))
+        files.append((path, article_text(draft, options, order, slug, draft.topics), draft))
     return files
 
 
@@ -124,6 +133,7 @@ def report_data(options: ImportOptions, encoding: str, result: PageImport, files
             "subtitle": d.subtitle[0] if d.subtitle else "", "reporter": d.reporters,
             "lines": sorted(set(d.headline_lines + [span for p in d.paras for span in p.lines])),
             "decisions": d.decisions, "warnings": d.warnings,
+            "suggested_topics": d.topics,
         } for path, _, d in files],
         "removed": [{**f, "action": "dropped page furniture", "confidence": 0.9} for f in result.furniture],
         "warnings": result.warnings,
@@ -174,6 +184,8 @@ def summary(report: dict, dry_run: bool) -> str:
     for a in report["articles"]:
         who = "、".join(a["reporter"]) or "未署名"
         lines.append(f"  {a['file']}  {' '.join(x for x in (a['kicker'], a['title'], a['subtitle']) if x)} — {who}")
+        if a["suggested_topics"]:
+            lines.append(f"      建议主题（suggested topics）：{'、'.join(a['suggested_topics'])}")
     for r in report["removed"]:
         lines.append(f"  删除版面杂项（第 {r['line']} 行，{r['reason']}）：{r['text']}")
     for w in report["warnings"]:

@@ -40,7 +40,8 @@ class Draft:
     decisions: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     start: int = 0  # first line, for reading order
-    opened_by: str = "headline"  # or byline, dateline, text
+    opened_by: str = "headline"  # or byline, dateline, names (a line of names), text
+    topics: list[str] = field(default_factory=list)  # suggested from the text (importcmd)
 
     @property
     def has_headline(self) -> bool:
@@ -71,6 +72,7 @@ class PageImport:
     warnings: list[dict]
 
 
+REVIEW_BELOW = 0.6  # a decision less sure than this is also a warning for the editor, naming the lines
 MIN_CONTINUATION_SIMILARITY = 0.15  # a piece must read somewhat like the article it is moved to
 PLACE_EVIDENCE = 0.5  # a dispatch dated from the place of one article's dispatches, none elsewhere
 
@@ -125,9 +127,13 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
             lines = [(blk.first, blk.last) for blk in blocks[i:j]]
             claim = _claims_headline(cur, articles, blocks, j, kicker + title + subtitle) \
                 if cur is not None and not cur.has_headline and cur.paras else None
+            if claim is not None and claim[2] == len(cur.paras):  # all of the piece is the article above's
+                _give_back(cur, articles[-2], claim[2], claim[1])
+                articles.remove(cur)
+                claim = None
             if claim is not None:
                 if claim[2]:  # the first dispatches of the piece are the article above's
-                    _give_back(cur, articles[-2], claim[2])
+                    _give_back(cur, articles[-2], claim[2], claim[1])
                 cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
                 cur.decide(claim[0], b.first, claim[1])
                 if cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None and after.kind == "para":
@@ -203,6 +209,12 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
             article.title = [article.paras[0].text[:20]] if article.paras else ["（无题）"]
     warnings = []
     for article in articles:
+        lines = [n for span in article.headline_lines + [s for p in article.paras for s in p.lines] for n in span]
+        for decision in article.decisions:
+            if decision["confidence"] < REVIEW_BELOW:
+                article.warnings.append({"line": decision["line"], "warning": (
+                    f"unsure ({decision['confidence']:.2f}): {decision['action']} — check lines "
+                    f"{min(lines)}–{max(lines)} of the page")})
         for para in article.paras:
             for token in suspicious_tokens(para.text):
                 article.warnings.append({"line": para.lines[0][0], "warning": f"suspicious Latin word {token!r} inside Chinese text (kept as printed)"})
@@ -214,8 +226,8 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
                      headline: list[str]) -> tuple[str, float, int] | None:
     """Whether a headless piece (bylines or datelines and what followed them) takes the headline
     that comes next — printed before its headline —, with the reason, how sure, and how many of its
-    first paragraphs stay with the article before (its further dispatches); or None: all of it is
-    the previous article's, and the headline opens an article of its own."""
+    first paragraphs stay with the article before (its further dispatches; all of them: the
+    headline opens an article of its own); or None: the piece is left to the article before."""
     after = blocks[j] if j < len(blocks) else None
     last = cur.paras[-1]
     if last.kind == "p" and is_cut(last.text) and after is not None and after.kind == "para" and \
@@ -237,7 +249,7 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
         under.append(blk.text)
     keep, sure = _split_before_headline(cur.paras, previous.text(), "".join(under))
     if keep == len(cur.paras):
-        return None
+        return "", sure, keep
     return "took the byline or dateline and opening printed before the headline as the article's" + (
         f" (the {keep} paragraph(s) before them stay with the article above)" if keep else ""), sure, keep
 
@@ -265,12 +277,12 @@ def _split_before_headline(paras: list[Para], above: str, below: str) -> tuple[i
         scores[split] = sum(to_above[:split]) + sum(to_below[split:])
     best = max(scores, key=lambda k: (scores[k], -k))
     others = [v for k, v in scores.items() if k != best]
-    margin = (scores[best] - max(others)) / max(scores[best], 1e-9) if others else 1.0
+    lead = scores[best] - max(others) if others else 1.0  # in cosine similarity: how much better it reads
     keep = starts[best] if best < len(units) else len(paras)
-    return keep, round(0.5 + min(0.45, margin / 2), 2)
+    return keep, round(0.5 + min(0.45, 1.5 * lead), 2)
 
 
-def _give_back(piece: Draft, above: Draft, keep: int) -> None:
+def _give_back(piece: Draft, above: Draft, keep: int, sure: float) -> None:
     """The first `keep` paragraphs of a piece go on the article above, with the reporters they name."""
     moved, piece.paras = piece.paras[:keep], piece.paras[keep:]
     above.paras += moved
@@ -278,9 +290,10 @@ def _give_back(piece: Draft, above: Draft, keep: int) -> None:
     still = {n for p in piece.paras if p.kind == "byline" or p.dateline for n in reporters_of(p.text)}
     above.add_reporters([n for n in piece.reporters if n in named])
     piece.reporters = [n for n in piece.reporters if n not in named or n in still]
-    piece.start = piece.paras[0].lines[0][0]
+    if piece.paras:
+        piece.start = piece.paras[0].lines[0][0]
     above.decide(f"kept {keep} paragraph(s) printed before the next headline as this article's further "
-                 "dispatches", moved[0].lines[0][0], 0.6)
+                 "dispatches, not the opening of the next", moved[0].lines[0][0], sure)
 
 
 def is_another_report(text: str) -> bool:
@@ -353,11 +366,13 @@ def _headline_group(blocks: list[Block], i: int):
         title.append(blocks[i].text)
         i += 1
     # Subtitles follow the title directly; one that opens with a dash always is one. A numbered
-    # line (一、…), or one under which the article has more subheads of its own, is its first subhead.
+    # line (一、…), or a short phrase under which the article has more subheads, is its first subhead.
     while i < len(blocks) and blocks[i].kind == "h3" and (not subtitle or blocks[i].text.startswith("——")):
         if subtitle and not blocks[i].text.startswith("——"):
             break
-        if not blocks[i].text.startswith("——") and (starts_enumeration(blocks[i].text) or _more_subheads(blocks, i)):
+        text = blocks[i].text
+        if not text.startswith("——") and (starts_enumeration(text) or _more_subheads(blocks, i) and len(text) <= 20
+                                          and not re.search(r"[，,；;]", text)):
             break
         subtitle.append(blocks[i].text)
         i += 1

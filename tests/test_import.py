@@ -227,3 +227,27 @@ def _corpus(read):
 
 def cached_corpus(read):
     return list(_corpus(read))
+
+
+def test_topics_are_suggested_in_the_report_and_written_only_when_asked(tmp_path, seed_text):
+    plain = run_import(SEED, "--date", "2024-02-02", "--content", tmp_path / "a", "--report", tmp_path / "a.json",
+                       cwd=tmp_path)
+    auto = run_import(SEED, "--date", "2024-02-02", "--content", tmp_path / "b", "--topics", "auto", cwd=tmp_path)
+    assert plain.returncode == auto.returncode == 0, plain.stderr + auto.stderr
+    report = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    kmd = next(a for a in report["articles"] if "孔明灯" in a["kicker"])
+    assert "孔明灯" in kmd["suggested_topics"] and len(kmd["suggested_topics"]) == 5
+    assert "建议主题" in plain.stdout and "孔明灯" in plain.stdout
+    (a_file,) = (tmp_path / "a/2024/02/02").glob("01-06-*.md")
+    (b_file,) = (tmp_path / "b/2024/02/02").glob("01-06-*.md")
+    assert front_and_body(a_file)[0]["topics"] == []
+    assert front_and_body(b_file)[0]["topics"] == kmd["suggested_topics"]
+
+
+def test_an_unsure_decision_is_a_warning_naming_the_lines(tmp_path):
+    # a dispatch printed between two articles, reading like neither: whose it is is a guess
+    page = ("## 边区邮务发展\n\n【新华社邯郸十日电】边区邮务工作，由于全体职工七年来艰苦缔造，已具相当的基础。\n\n"
+            "【新华社邯郸十一日电】春耕开始后，农民积极修渠打井。\n\n## 太行种棉\n\n今年太行区种棉一百五十万亩。\n")
+    result = parse_page(page, "p.txt")
+    unsure = [w for w in result.warnings if w["warning"].startswith("unsure")]
+    assert unsure and all("check lines" in w["warning"] for w in unsure), result.warnings
