@@ -2,7 +2,7 @@
 
     python bench/search_bytes.py N [N ...] [--keep DIR]
 
-For each archive size N (generated from the 1946 corpus, as bench/scale.py does), builds the site
+For each archive size N (generated text that does not repeat, as bench/scale.py makes it), builds the site
 and prints: the search index's size on disk and its shard count, the build's indexing time and
 peak memory (from a build that re-indexes everything), then, in Debian chromium, for 20 typical
 queries: bytes transferred by the first query of a fresh visit (Pagefind's start-up included)
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import write_archive  # noqa: E402
+from bench.archive import TEXTS, make_archive  # noqa: E402
 from bench.scale import run, size_of  # noqa: E402
 
 QUERIES = ["国民党", "解放区", "停战", "美国", "毛泽东", "人民日报", "刘白羽", "土地", "民主", "黄河", "新华社", "蒋介石",
@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work in DIR/N and keep it")
     parser.add_argument("--no-build", action="store_true", help="measure the site already built in DIR/N/site")
     parser.add_argument("--verbose", action="store_true", help="print each query's figures")
+    parser.add_argument("--text", choices=TEXTS, default="real", help="real: generated text that does not repeat "
+                        "(the default); repeated: the 1946 corpus's issues repeated")
     args = parser.parse_args()
     print(f"{'articles':>9} {'index MB':>9} {'shards':>7} {'build s':>8} {'peak MB':>8} "
           f"{'1st query KB (median/max)':>26} {'next query KB (median)':>23}")
@@ -93,7 +95,7 @@ def main() -> None:
         work = (args.keep / str(n)) if args.keep else Path(tempfile.mkdtemp(prefix=f"search-bytes-{n}-"))
         content, out = work / "content", work / "site"
         if not content.exists() and not args.no_build:
-            write_archive(content, n)
+            make_archive(content, n, args.text)
         if args.no_build:
             seconds, rss = float("nan"), float("nan")
         else:

@@ -114,7 +114,8 @@ def record_page(article, issue, language: str) -> str:
             if value or key in ("page", "reporter", "paper")]
     sort = f"{article.date.isoformat()}/{article.page or 0:03d}/{article.order or 0:04d}"
     head.append(f'<meta data-pagefind-sort="date[content]" content="{sort}">')
-    filters = [("section", article.section), ("year", year_of(article.date))]
+    # day: for a date range (the search page asks for the days of the range a shard covers)
+    filters = [("section", article.section), ("year", year_of(article.date)), ("day", article.date.isoformat())]
     filters += [("reporter", name) for name in article.reporters] + [("topic", name) for name in article.topics]
     head += [f'<meta data-pagefind-filter="{key}[content]" content="{e(value)}">' for key, value in filters]
     top = "".join([f'<p class="kicker">{e(article.kicker)}</p>' if article.kicker else "", f"<h1>{e(article.title)}</h1>",

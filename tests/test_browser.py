@@ -292,3 +292,44 @@ def test_the_first_page_of_results_loads_only_the_shards_it_needs(page, corpus_c
     for query in query_set(texts, seed=11)[:60]:
         expected = sorted(url for url, text in texts.items() if query in text)
         assert sorted(page.evaluate("q => archiveSearch(q)", query)) == expected, query
+
+
+def test_a_date_range_finds_only_its_days_and_loads_only_its_shards(page, corpus_content, tmp_path, serve_folder):
+    """From–to by day, beside the year filter and in the URL; a shard outside the range is not loaded."""
+    import shutil
+    from newsarchive.pipeline import build
+    from tests.conftest import ROOT, make_config
+    content = tmp_path / "content"
+    shutil.copytree(corpus_content, content)
+    shutil.copytree(ROOT / "content", content, dirs_exist_ok=True)
+    config = make_config(tmp_path, content)
+    build(config)
+    base = serve_folder(config.output)
+    page.goto(base + "search/index.html")
+    everything = page.evaluate("q => archiveSearch(q)", "人民")
+    in_range = page.evaluate("q => archiveSearch(q, {from: '1946-05-16', to: '1946-05-17'})", "人民")
+    days = {re.search(r"/(\d{4}/\d\d/\d\d)/", u).group(1) for u in in_range}
+    assert in_range == [u for u in everything if re.search(r"/1946/05/1[67]/", u)] and days == {"1946/05/16", "1946/05/17"}
+    # no query: every article of the range; the ends may come in either order
+    whole_days = page.evaluate("() => archiveSearch('', {from: '1946-05-17', to: '1946-05-16'})")
+    assert len(whole_days) == len(list((content / "1946/05/16").glob("*.md")) + list((content / "1946/05/17").glob("*.md")))
+    fresh = page.context.new_page()
+    requested = []
+    fresh.on("request", lambda r: requested.append(r.url))
+    fresh.goto(base + "search/index.html?q=" + quote("人民") + "&from=1946-05-16&to=1946-05-17")
+    wait_for_results(fresh)
+    assert fresh.locator("#search-results li").count() == min(20, len(in_range))  # a page of results
+    assert fresh.input_value("#search-from") == "1946-05-16" and fresh.input_value("#search-to") == "1946-05-17"
+    assert any("/pagefind/1946/" in u for u in requested) and not any("/pagefind/2024/" in u for u in requested)
+    fresh.fill("#search-from", "2024-01-01")
+    fresh.fill("#search-to", "2024-12-31")
+    fresh.dispatch_event("#search-to", "change")
+    fresh.wait_for_function("() => location.search.includes('from=2024-01-01')")
+    wait_for_results(fresh)
+    dates = fresh.locator("#search-results time").evaluate_all("ts => ts.map(t => t.dateTime)")
+    assert dates and all(d.startswith("2024") for d in dates)
+    # from disk, the headline search keeps to the range too
+    disk = page.context.new_page()
+    disk.goto((config.output / "search/index.html").as_uri() + "?from=2024-02-02&to=2024-02-02")
+    disk.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0")
+    assert disk.locator("#search-results li").count() == 6

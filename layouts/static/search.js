@@ -127,13 +127,35 @@
     });
   }
 
-  /** The shards a search needs: those whose years a year filter selects, in the order of the sort. */
+  /** The shards a search needs: those whose years a year filter selects and whose period meets
+   *  the date range, in the order of the sort. */
   function shardsFor(shards, options) {
     var years = [].concat((options.filters || {}).year || []);
-    var chosen = !years.length ? shards : shards.filter(function (s) {
-      return years.some(function (y) { return s.info.first.slice(0, 4) <= y && y <= s.info.last.slice(0, 4); });
+    var from = options.from || "", to = options.to || "\uffff";
+    var chosen = shards.filter(function (s) {
+      return (!years.length || years.some(function (y) {
+        return s.info.first.slice(0, 4) <= y && y <= s.info.last.slice(0, 4);
+      })) && s.info.first <= to && from <= s.info.last;
     });
     return options.sort === "asc" ? chosen.slice().reverse() : chosen;
+  }
+
+  /** A date as YYYY-MM-DD, or "" if it is none (a range's ends come from a form or a URL). */
+  function isoDay(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+    var d = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    return d && d.getUTCDate() === +m[3] ? m[0] : "";
+  }
+
+  /** The days of the range that a shard covers, for Pagefind's day filter; null when the shard
+   *  lies inside the range (no filter needed). */
+  function daysFor(shard, from, to) {
+    var first = from > shard.info.first ? from : shard.info.first;
+    var last = to && to < shard.info.last ? to : shard.info.last;
+    if (first === shard.info.first && last === shard.info.last) return null;
+    var days = [], day = new Date(first + "T00:00:00Z"), end = new Date(last + "T00:00:00Z");
+    for (; day <= end; day.setUTCDate(day.getUTCDate() + 1)) days.push(day.toISOString().slice(0, 10));
+    return days;
   }
 
   /** Filter counts of several searches, combined value by value: summed (disjoint shards) or the
@@ -247,9 +269,12 @@
     options = options || {};
     var text = (query || "").trim();
     var filters = pagefindFilters(options.filters);
+    var from = isoDay(options.from), to = isoDay(options.to);
+    if (from && to && from > to) { var swap = from; from = to; to = swap; }
+    options = Object.assign({}, options, { from: from, to: to });
     var search = { results: [], filters: null, forms: [], complete: true, searchedTo: null,
                    more: function () { return Promise.resolve(search); } };
-    if (!toPhrase(text) && !Object.keys(filters).length) return Promise.resolve(search);
+    if (!toPhrase(text) && !Object.keys(filters).length && !from && !to) return Promise.resolve(search);
     var sort = { date: options.sort === "asc" ? "asc" : "desc" };
     return Promise.all([loadShards(), text ? loadVariants() : {}]).then(function (loaded) {
       search.forms = text ? queryForms(text, loaded[1]) : [];
@@ -263,8 +288,10 @@
         if (running) return running.then(function () { return search.more(wanted); });
         if (search.complete || search.results.length >= wanted) return Promise.resolve(search);
         var shard = queue.shift();
+        var days = (from || to) ? daysFor(shard, from, to) : null;
+        var shardFilters = days ? Object.assign({}, filters, { day: { any: days } }) : filters;
         running = openShard(shard).then(function (pagefind) {
-          return searchShard(pagefind, text, search.forms, filters, sort);
+          return searchShard(pagefind, text, search.forms, shardFilters, sort);
         }).then(function (answer) {
           search.results = search.results.concat(answer.results);
           search.filters = combineCounts([search.filters, answer.filters], sum);
@@ -300,11 +327,13 @@
   if (!form) return;
   var input = document.getElementById("search-q");
   var sortSelect = document.getElementById("search-sort");
+  var fromInput = document.getElementById("search-from");
+  var toInput = document.getElementById("search-to");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var more = document.getElementById("search-more");
   var filterBox = document.getElementById("search-filters");
-  var state = { q: "", sort: "desc", filters: {} };
+  var state = { q: "", sort: "desc", filters: {}, from: "", to: "" };
   var current = null;
   var shown = 0;
   var generation = 0;
@@ -327,12 +356,15 @@
     function run() {
       var q = input.value.trim();
       var sort = sortSelect.value;
+      var from = isoDay(fromInput.value), to = isoDay(toInput.value) || "\uffff";
       list.textContent = "";
-      if (!q) { status.textContent = ""; return; }
+      if (!q && !from && to === "\uffff") { status.textContent = ""; return; }
       loaded.then(function (rows) {
         var found = rows.filter(function (r) {
           var date = r[1], cn = cnDate(date);
-          return [r[2], r[3], r[4], r[5], r[6], date, cn].some(function (field) { return String(field).indexOf(q) >= 0; });
+          return from <= date && date <= to && (!q || [r[2], r[3], r[4], r[5], r[6], date, cn].some(function (field) {
+            return String(field).indexOf(q) >= 0;
+          }));
         });
         if (sort === "asc") found.reverse();
         found.forEach(function (r) {
@@ -341,13 +373,16 @@
             meta: { date: r[1], kicker: r[2], title: r[3], subtitle: r[4], reporter: r[5], section: r[6], page: r[7] },
           }));
         });
-        status.textContent = found.length ? "标题、记者或日期含“" + q + "”的文章共 " + found.length + " 篇"
-                                          : "没有标题、记者或日期含“" + q + "”的文章";
+        var what = q ? "标题、记者或日期含“" + q + "”的文章" : "所选日期范围内的文章";
+        status.textContent = found.length ? what + "共 " + found.length + " 篇" : "没有" + what;
       });
     }
     form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
-    sortSelect.addEventListener("change", run);
-    input.value = new URLSearchParams(location.search).get("q") || "";
+    [sortSelect, fromInput, toInput].forEach(function (box) { box.addEventListener("change", run); });
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    fromInput.value = isoDay(params.get("from"));
+    toInput.value = isoDay(params.get("to"));
     run();
   }
 
@@ -355,6 +390,10 @@
     var params = new URLSearchParams(location.search);
     state.q = params.get("q") || "";
     state.sort = params.get("sort") === "asc" ? "asc" : "desc";
+    state.from = isoDay(params.get("from"));
+    state.to = isoDay(params.get("to"));
+    fromInput.value = state.from;
+    toInput.value = state.to;
     state.filters = {};
     FILTERS.forEach(function (f) {
       var values = params.getAll(f[0]);
@@ -368,6 +407,8 @@
     var params = new URLSearchParams();
     if (state.q) params.set("q", state.q);
     if (state.sort === "asc") params.set("sort", "asc");
+    if (state.from) params.set("from", state.from);
+    if (state.to) params.set("to", state.to);
     FILTERS.forEach(function (f) {
       (state.filters[f[0]] || []).forEach(function (v) { params.append(f[0], v); });
     });
@@ -477,7 +518,7 @@
     list.textContent = "";
     more.hidden = true;
     shown = 0;
-    var hasFilters = FILTERS.some(function (f) { return (state.filters[f[0]] || []).length; });
+    var hasFilters = FILTERS.some(function (f) { return (state.filters[f[0]] || []).length; }) || state.from || state.to;
     if (!state.q.trim() && !hasFilters) {
       status.textContent = "";
       return allFilters()
@@ -485,7 +526,8 @@
         .catch(showError);
     }
     status.textContent = "正在搜索……";
-    return runSearch(state.q, { filters: state.filters, sort: state.sort }).then(function (search) {
+    var options = { filters: state.filters, sort: state.sort, from: state.from, to: state.to };
+    return runSearch(state.q, options).then(function (search) {
       if (mine !== generation) return;
       current = search;
       return showMore();
@@ -515,6 +557,13 @@
   sortSelect.addEventListener("change", function () {
     state.sort = sortSelect.value;
     update();
+  });
+  [fromInput, toInput].forEach(function (box) {
+    box.addEventListener("change", function () {
+      state.from = isoDay(fromInput.value);
+      state.to = isoDay(toInput.value);
+      update();
+    });
   });
   more.addEventListener("click", showMore);
   readUrl();
