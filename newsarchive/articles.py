@@ -169,7 +169,8 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     text = plain_text(body_html)  # not kept: at 100,000 articles, another copy of the archive in the cache
     shown = repr((article.slug, article.date, article.kicker, article.title, article.subtitle, article.reporters,
                   article.section, article.page))
-    return replace(article, body_html=body_html, warnings=tuple(warnings), byline_missing=any(name not in text for name in article.reporters),
+    return replace(article, body_html=body_html, warnings=tuple(warnings),
+                   byline_missing=any(name not in text for name in article.reporters),
                    excerpt=make_excerpt(body_html, config.excerpt_length),
                    headline_digest=hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest())
 
@@ -303,20 +304,20 @@ def list_content(content: Path) -> dict[str, os.stat_result | Problem]:
 
 
 def _stat(entry: os.DirEntry, root: str) -> os.stat_result | Problem:
-    shown = display_path(Path(entry.path))
+    problem = lambda message: Problem(display_path(Path(entry.path)), message)  # noqa: E731 (rare: not for every file)
     if entry.is_symlink():
         target = os.path.realpath(entry.path)
         if not os.path.exists(target):
-            return Problem(shown, f"a broken symbolic link (to {os.readlink(entry.path)}): remove it or restore its file")
+            return problem(f"a broken symbolic link (to {os.readlink(entry.path)}): remove it or restore its file")
         if os.path.commonpath([root, target]) != root:
-            return Problem(shown, f"a symbolic link to {target}, outside the content folder: not published "
+            return problem(f"a symbolic link to {target}, outside the content folder: not published "
                            "(copy the file into the content folder)")
         if os.path.isdir(target):
-            return Problem(shown, "a symbolic link to a folder: not followed (move the folder into place)")
+            return problem("a symbolic link to a folder: not followed (move the folder into place)")
     try:
         return entry.stat()
     except OSError as exc:
-        return Problem(shown, f"cannot be read: {exc.strerror}")
+        return problem(f"cannot be read: {exc.strerror}")
 
 
 def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article], list[Problem]]:
