@@ -20,7 +20,7 @@ RESERVED = ("pagefind/", "static/")  # folders the build fills (the search index
 class Owner:
     """What writes an output file: a kind of page, and the content file it comes from, if any."""
 
-    what: str  # article, alias, issue, archive year, term list, feed, fixed page, static file
+    what: str  # page (an article), alias, issue page, archive page, list page, feed, fixed page, static file
     source: str = ""  # the content file (relative to the content folder)
     field: str = ""  # its front-matter field that asks for the path
 

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import CORPUS, write_archive  # noqa: E402
-from newsarchive.config import load_config  # noqa: E402
 from newsarchive.pipeline import build  # noqa: E402
+from tests.factories import make_config  # noqa: E402,F401 (tests import it from here too)
 
 IN_CI = bool(os.environ.get("CI"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -29,12 +29,6 @@ def require(available: bool, reason: str) -> None:
         if IN_CI:
             pytest.fail(f"must run in CI: {reason}")
         pytest.skip(reason)
-
-
-def make_config(tmp: Path, content: Path, **settings):
-    """The project's config with another content folder and output in tmp."""
-    overrides = {"content": str(content), "output": str(tmp / "site"), **settings}
-    return load_config(ROOT / "config.yaml", overrides)
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +105,8 @@ def page(browser):
     page.js_errors = errors
     yield page
     context.close()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from this build instead of comparing with it")

@@ -12,16 +12,10 @@ import pytest
 
 from newsarchive.errors import BuildError
 from newsarchive.pipeline import build, check
-from tests.conftest import make_config
+from tests.factories import make_config, write
 from tests.sitecheck import html_files
 
 ARTICLE = "---\ntitle: {title}\ndate: 2024-02-02\nsection: 民生\nslug: {slug}\n{extra}---\n\n{body}\n"
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
 
 
 def article(content: Path, slug: str, body: str = "正文。", title: str = "孔明灯", extra: str = "",

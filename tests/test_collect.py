@@ -7,15 +7,8 @@ import pytest
 from newsarchive.collect import collect_site
 from newsarchive.config import Config
 from newsarchive.errors import BuildError
-from newsarchive.model import Article, IssueMeta
-
-D = datetime.date(2024, 2, 2)
-
-
-def make_article(**kw) -> Article:
-    fields = dict(source=f"{kw.get('slug', 'a')}.md", date=D, title="标题", section="时政", slug="a")
-    fields.update(kw)
-    return Article(**fields)
+from newsarchive.model import IssueMeta
+from tests.factories import DAY as D, make_article
 
 
 def test_two_articles_with_one_url_fail_naming_both_files():

@@ -10,13 +10,9 @@ from newsarchive.body import BodyRenderer
 from newsarchive.config import Config
 from newsarchive.errors import BuildError
 
+from tests.factories import article_text
+
 CONFIG = Config()
-
-
-def article_text(**fields) -> str:
-    fields = {"title": "减少一次燃放 增加一份安全", "date": "2024-02-02", "section": "民生", **fields}
-    lines = [f"{k}: {v}" for k, v in fields.items() if v is not None]
-    return "---\n" + "\n".join(lines) + "\n---\n\n本报讯(记者 李佳琪)孔明灯属高空明火飞行器。\n"
 
 
 def parse(text, source="2024/02/02/a.md", config=CONFIG):

@@ -9,7 +9,7 @@ import pytest
 from newsarchive import pipeline, write
 from newsarchive.pipeline import build
 from tests.conftest import make_config
-from tests.test_site import snapshot
+from tests.factories import snapshot
 
 
 def pagefind_order_only(key: str) -> bool:

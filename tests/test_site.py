@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+from tests.factories import snapshot
 from tests.sitecheck import check_links, html_files, parse
 
 ARTICLES = ["renda-changweihui-2023-gongzuo-zongshu", "zhengxie-2023-gongzuo-zongshu", "renda-sanci-huiyi-wei-zhibo",
@@ -161,10 +162,6 @@ def test_the_home_calendar_holds_the_newest_year_and_the_archive_a_page_per_year
     assert 'id="y1946"' in y1946 and 'href="../../1946/05/15/index.html"' in y1946 and "2024/02/02" not in y1946
     assert 'rel="next" href="../2024/index.html"' in y1946 and 'rel="prev"' not in y1946
     assert 'rel="prev" href="../1946/index.html"' in read(config.output, "archive/2024/index.html")
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_building_the_same_content_again_gives_a_byte_identical_site(corpus_content, tmp_path):

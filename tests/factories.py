@@ -1,0 +1,44 @@
+"""What tests make: configs, articles (as model objects and as files), snapshots of built sites."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from newsarchive.config import load_config
+from newsarchive.model import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+DAY = datetime.date(2024, 2, 2)
+
+
+def make_config(tmp: Path, content: Path, **settings):
+    """The project's config with another content folder and output in tmp."""
+    overrides = {"content": str(content), "output": str(tmp / "site"), **settings}
+    return load_config(ROOT / "config.yaml", overrides)
+
+
+def make_article(**fields) -> Article:
+    """An Article of the model (as parsed), with only what a test sets."""
+    values = dict(source=f"{fields.get('slug', 'a')}.md", date=DAY, title="标题", section="时政", slug="a")
+    values.update(fields)
+    return Article(**values)
+
+
+def article_text(**fields) -> str:
+    """An article file's text: front matter of these fields (None leaves one out), a one-line body."""
+    fields = {"title": "减少一次燃放 增加一份安全", "date": "2024-02-02", "section": "民生", **fields}
+    lines = [f"{k}: {v}" for k, v in fields.items() if v is not None]
+    return "---\n" + "\n".join(lines) + "\n---\n\n本报讯(记者 李佳琪)孔明灯属高空明火飞行器。\n"
+
+
+def write(path: Path, text: str) -> Path:
+    """A file with its folders, as UTF-8 with the line ends given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

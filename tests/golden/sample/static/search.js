@@ -1,0 +1,571 @@
+/* Full-text search over the archive with Pagefind.
+ *
+ * The index holds every Han character as its own word (newsarchive/search.py), so a query is
+ * rewritten the same way and sent as an exact phrase: 人大常委会 → "人 大 常 委 会". That finds
+ * every article containing the query as a substring, as find-in-page does. Phrase results are
+ * not ranked, so they are ordered by date.
+ */
+(function () {
+  "use strict";
+
+  var HAN = "\\u2e80-\\u2fdf\\u3005\\u3007\\u3021-\\u3029\\u3038-\\u303b\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
+  var CJK = HAN + "\\u3000-\\u303f\\uff00-\\uffef\\u2018-\\u201f\\u2014\\u2026\\u00b7";
+  var SYMBOLS = "×○";  // words of their own, as in the index (newsarchive/search.py)
+  var HAN_BOUNDARY = new RegExp("(?<=[" + HAN + SYMBOLS + "])(?=\\S)|(?<=\\S)(?=[" + HAN + SYMBOLS + "])", "gu");
+  // a gap Pagefind's excerpt shows beside a Han character or CJK punctuation mark
+  var CJK_GAP_AFTER = new RegExp("([" + CJK + "](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "\\p{P}])", "gu");
+  var CJK_GAP_BEFORE = new RegExp("([\\p{P}](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "])", "gu");
+  // Pagefind joins a headline and the next block with ". "; in Chinese an ideographic space reads right
+  var BLOCK_JOIN = new RegExp("([" + CJK + "])\\.(</mark>)?\\s*(?=(?:<mark>)?[" + CJK + "\\u25a0])", "gu");
+  var FILTERS = [["section", "栏目"], ["year", "年份"], ["reporter", "记者"], ["topic", "主题"]];
+  var PAGE_SIZE = 20;
+
+  /** 人大常委会 → "人 大 常 委 会": the query as the index holds it. */
+  function toPhrase(query) {
+    // Punctuation is not indexed as a word, so it only separates the words of the phrase.
+    // (but not a point or dash inside a number or Latin word: 3.25 is one word to the index too)
+    var spaced = (query || "").replace(/(?<![A-Za-z0-9])\p{P}|\p{P}(?![A-Za-z0-9])/gu, " ")
+      .replace(HAN_BOUNDARY, " ").replace(/\s+/g, " ").trim();
+    // A lone Han character is quoted too: unquoted, Pagefind would also match it at the start of
+    // the (unspaced) metadata it indexes, 要 in the section 要闻.
+    return spaced.indexOf(" ") >= 0 || /^\p{Script=Han}$/u.test(spaced) ? '"' + spaced + '"' : spaced;
+  }
+
+  /** Excerpts come back spaced like the index: join Han characters again, merge <mark>s. */
+  function tidyExcerpt(html) {
+    return html.replace(/<\/mark>(\s*)<mark>/g, "$1")
+      .replace(CJK_GAP_AFTER, "$1").replace(CJK_GAP_BEFORE, "$1")
+      .replace(BLOCK_JOIN, "$1$2\u3000");
+  }
+
+  var root = new URL(document.documentElement.dataset.root || "./", location.href);
+  var shardsLoading = null;
+
+  /** The search index comes in shards (a year, or a month of a busy year): pagefind/shards.json. */
+  function loadShards() {
+    if (!shardsLoading) {
+      shardsLoading = fetch(new URL("pagefind/shards.json", root).href)
+        .then(function (r) { if (!r.ok) throw new Error("pagefind/shards.json: " + r.status); return r.json(); })
+        .then(function (list) { return list.map(function (info) { return { info: info, pagefind: null }; }); });
+    }
+    return shardsLoading;
+  }
+
+  /** Each shard is a Pagefind bundle of its own, loaded when first searched. */
+  function openShard(shard) {
+    if (!shard.pagefind) {
+      var url = new URL("pagefind/" + shard.info.path + "pagefind.js", root).href;
+      shard.pagefind = import(url).then(function (pagefind) {
+        return pagefind.options({ baseUrl: root.pathname, excerptLength: 40 }).then(function () {
+          return pagefind.init();
+        }).then(function () {
+          return pagefind.filters();  // loads the filter index: without it searches report no filter counts
+        }).then(function () { return pagefind; });
+      });
+    }
+    return shard.pagefind;
+  }
+
+  var routerMeta = null;
+  var routerFiles = {};
+
+  /** Han characters, and pairs of adjacent Han characters, of a query (whitespace removed): as the
+   *  build lists them per shard in pagefind/router/ (newsarchive/search.py route_keys). */
+  function routeKeys(text) {
+    var chars = Array.from(text.replace(/\s+/g, ""));
+    var isHan = function (c) { return new RegExp("^[" + HAN + "]$", "u").test(c); };
+    var pairs = [];
+    for (var i = 0; i + 1 < chars.length; i++) {
+      if (isHan(chars[i]) && isHan(chars[i + 1])) pairs.push(chars[i] + chars[i + 1]);
+    }
+    return pairs.length ? pairs : chars.filter(isHan);
+  }
+
+  function routeBucket(key, buckets) {
+    var h = 0;
+    Array.from(key).forEach(function (ch) { h = (h * 31 + ch.codePointAt(0)) % 1000003; });
+    return h % buckets;
+  }
+
+  /** Keep only the shards that hold every character pair of some form of the query. */
+  function routeShards(shards, forms) {
+    if (shards.length < 2 || !forms.length) return Promise.resolve(shards);
+    var keysOfForms = forms.map(routeKeys);
+    if (keysOfForms.some(function (keys) { return !keys.length; })) return Promise.resolve(shards);
+    routerMeta = routerMeta || fetch(new URL("pagefind/router.json", root).href).then(function (r) { return r.json(); });
+    return routerMeta.then(function (meta) {
+      var wanted = {};
+      keysOfForms.forEach(function (keys) { keys.forEach(function (k) { wanted[routeBucket(k, meta.buckets)] = true; }); });
+      return Promise.all(Object.keys(wanted).map(function (n) {
+        if (!routerFiles[n]) {
+          routerFiles[n] = fetch(new URL("pagefind/router/" + n + ".json", root).href)
+            .then(function (r) { return r.ok ? r.json() : {}; });
+        }
+        return routerFiles[n];
+      })).then(function () {
+        return Promise.all(Object.keys(wanted).map(function (n) { return routerFiles[n]; }));
+      }).then(function () {
+        var tables = {};
+        return Promise.all(Object.keys(routerFiles).map(function (n) {
+          return routerFiles[n].then(function (t) { tables[n] = t; });
+        })).then(function () {
+          var mask = 0n;
+          keysOfForms.forEach(function (keys) {
+            var m = -1n;
+            keys.forEach(function (k) {
+              var hex = tables[routeBucket(k, meta.buckets)][k];
+              m &= hex ? BigInt("0x" + hex) : 0n;
+            });
+            mask |= m;
+          });
+          return shards.filter(function (s) {  // bit n of a key's entry: the shard meta.slots[n]
+            var slot = meta.slots.indexOf(s.info.id);
+            return slot < 0 || ((mask >> BigInt(slot)) & 1n) === 1n;
+          });
+        });
+      });
+    });
+  }
+
+  /** The shards a search needs: those whose years a year filter selects and whose period meets
+   *  the date range, in the order of the sort. */
+  function shardsFor(shards, options) {
+    var years = [].concat((options.filters || {}).year || []);
+    var from = options.from || "", to = options.to || "\uffff";
+    var chosen = shards.filter(function (s) {
+      return (!years.length || years.some(function (y) {
+        return s.info.first.slice(0, 4) <= y && y <= s.info.last.slice(0, 4);
+      })) && s.info.first <= to && from <= s.info.last;
+    });
+    return options.sort === "asc" ? chosen.slice().reverse() : chosen;
+  }
+
+  /** A date as YYYY-MM-DD, or "" if it is none (a range's ends come from a form or a URL). */
+  function isoDay(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+    var d = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    return d && d.getUTCDate() === +m[3] ? m[0] : "";
+  }
+
+  /** The days of the range that a shard covers, for Pagefind's day filter; null when the shard
+   *  lies inside the range (no filter needed). */
+  function daysFor(shard, from, to) {
+    var first = from > shard.info.first ? from : shard.info.first;
+    var last = to && to < shard.info.last ? to : shard.info.last;
+    if (first === shard.info.first && last === shard.info.last) return null;
+    var days = [], day = new Date(first + "T00:00:00Z"), end = new Date(last + "T00:00:00Z");
+    for (; day <= end; day.setUTCDate(day.getUTCDate() + 1)) days.push(day.toISOString().slice(0, 10));
+    return days;
+  }
+
+  /** Filter counts of several searches, combined value by value: summed (disjoint shards) or the
+   *  largest (forms of one query, which find mostly the same pages). */
+  function combineCounts(list, combine) {
+    var out = null;
+    list.forEach(function (counts) {
+      if (!counts) return;
+      out = out || {};
+      Object.keys(counts).forEach(function (key) {
+        out[key] = out[key] || {};
+        Object.keys(counts[key]).forEach(function (value) {
+          out[key][value] = value in out[key] ? combine(out[key][value], counts[key][value]) : counts[key][value];
+        });
+      });
+    });
+    return out;
+  }
+
+  function sum(a, b) { return a + b; }
+
+
+  function pagefindFilters(filters) {
+    var out = {};
+    Object.keys(filters || {}).forEach(function (key) {
+      var values = [].concat(filters[key]).filter(Boolean);
+      if (values.length) out[key] = { any: values };
+    });
+    return out;
+  }
+
+  var variantsLoading = null;
+
+  /** OpenCC's character tables for this archive (search/variants.json): 哈爾濱 → 哈尔滨 and back. */
+  function loadVariants() {
+    if (!variantsLoading) {
+      variantsLoading = fetch(new URL("search/variants.json", root).href)
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; });
+    }
+    return variantsLoading;
+  }
+
+  function convert(text, table) {
+    return Array.from(text).map(function (ch) { return (table && table[ch]) || ch; }).join("");
+  }
+
+  /** The query as typed, and in the other script where that differs. */
+  function queryForms(query, tables) {
+    var forms = [query, convert(query, tables.t2s), convert(query, tables.s2t)];
+    return forms.filter(function (f, i) { return f && forms.indexOf(f) === i; });
+  }
+
+
+
+  function squash(text) {
+    return (text || "").replace(/\s+/g, "");
+  }
+
+  function hasPunctuation(text) {
+    return /[\p{P}\p{S}]/u.test(text.replace(new RegExp("[" + SYMBOLS + "]", "gu"), ""));
+  }
+
+  /** The index leaves punctuation out, so a query that holds some (“，八”) is checked against
+   *  each page's text, as find-in-page would; the filter counts are counted again from what is kept. */
+  function keepExactMatches(answer) {
+    var wanted = answer.forms.map(squash);
+    return Promise.all(answer.results.map(function (r) {
+      return r.data().then(function (d) { return { result: r, data: d }; });
+    })).then(function (pairs) {
+      var kept = pairs.filter(function (p) {
+        var text = squash(p.data.content);
+        return wanted.some(function (w) { return text.indexOf(w) >= 0; });
+      });
+      var counts = {};
+      kept.forEach(function (p) {
+        p.result.data = function () { return Promise.resolve(p.data); };
+        Object.keys(p.data.filters || {}).forEach(function (key) {
+          counts[key] = counts[key] || {};
+          p.data.filters[key].forEach(function (v) { counts[key][v] = (counts[key][v] || 0) + 1; });
+        });
+      });
+      return { results: kept.map(function (p) { return p.result; }), forms: answer.forms, filters: counts };
+    });
+  }
+
+  /** One shard: each form of the query, merged; pages with punctuation in the query checked. */
+  function searchShard(pagefind, text, forms, filters, sort) {
+    var searches = (forms.length ? forms : [null]).map(function (form) {
+      return pagefind.search(form === null ? null : toPhrase(form), { filters: filters, sort: sort });
+    });
+    return Promise.all(searches).then(function (found) {
+      // Sorted searches score each page by its place in the sort order, so one ordering holds
+      // across the forms of the query; a page found by two forms is shown once.
+      var byId = new Map();
+      found.forEach(function (s) {
+        (s ? s.results : []).forEach(function (r) { if (!byId.has(r.id)) byId.set(r.id, r); });
+      });
+      var results = Array.from(byId.values()).sort(function (a, b) { return b.score - a.score; });
+      var answer = { results: results, forms: forms,
+                     filters: combineCounts(found.map(function (s) { return s && s.filters; }), Math.max) };
+      return text && hasPunctuation(text) ? keepExactMatches(answer) : answer;
+    });
+  }
+
+  /** The one search code path, for the page and for window.archiveSearch. Shards cover disjoint
+   *  periods, so their results, each sorted by date, follow one another in the order of the sort;
+   *  they are searched one after another, and only as far as the results wanted: a reader's first
+   *  page of results loads the newest shard (or the few it takes), not the whole archive. */
+  function runSearch(query, options) {
+    options = options || {};
+    var text = (query || "").trim();
+    var filters = pagefindFilters(options.filters);
+    var from = isoDay(options.from), to = isoDay(options.to);
+    if (from && to && from > to) { var swap = from; from = to; to = swap; }
+    options = Object.assign({}, options, { from: from, to: to });
+    var search = { results: [], filters: null, forms: [], complete: true, searchedTo: null,
+                   more: function () { return Promise.resolve(search); } };
+    if (!toPhrase(text) && !Object.keys(filters).length && !from && !to) return Promise.resolve(search);
+    var sort = { date: options.sort === "asc" ? "asc" : "desc" };
+    return Promise.all([loadShards(), text ? loadVariants() : {}]).then(function (loaded) {
+      search.forms = text ? queryForms(text, loaded[1]) : [];
+      return routeShards(loaded[0], search.forms);
+    }).then(function (routed) {
+      var queue = shardsFor(routed, options).slice();  // a copy: shifted as shards are searched
+      var running = null;
+      search.complete = !queue.length;
+      /** Search the next shards until `wanted` results are in hand (or none is left). */
+      search.more = function (wanted) {
+        if (running) return running.then(function () { return search.more(wanted); });
+        if (search.complete || search.results.length >= wanted) return Promise.resolve(search);
+        var shard = queue.shift();
+        var days = (from || to) ? daysFor(shard, from, to) : null;
+        var shardFilters = days ? Object.assign({}, filters, { day: { any: days } }) : filters;
+        running = openShard(shard).then(function (pagefind) {
+          return searchShard(pagefind, text, search.forms, shardFilters, sort);
+        }).then(function (answer) {
+          search.results = search.results.concat(answer.results);
+          search.filters = combineCounts([search.filters, answer.filters], sum);
+          search.searchedTo = shard.info;
+          search.complete = !queue.length;
+          running = null;
+          return search.more(wanted);
+        });
+        return running;
+      };
+      return search;
+    });
+  }
+
+  /** Filter values and counts of the whole archive, written by the build (no index is loaded). */
+  function allFilters() {
+    return fetch(new URL("search/filters.json", root).href).then(function (r) { return r.ok ? r.json() : null; });
+  }
+
+  /** Resolves to the URLs of every result, in display order. */
+  window.archiveSearch = function (query, options) {
+    return runSearch(query, options).then(function (search) {
+      return search.more(Infinity);
+    }).then(function (search) {
+      return Promise.all(search.results.map(function (r) { return r.data(); }));
+    }).then(function (data) {
+      return data.map(function (d) { return d.url; });
+    });
+  };
+
+  // ---- the page ----
+  var form = document.getElementById("search-form");
+  if (!form) return;
+  var input = document.getElementById("search-q");
+  var sortSelect = document.getElementById("search-sort");
+  var fromInput = document.getElementById("search-from");
+  var toInput = document.getElementById("search-to");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var more = document.getElementById("search-more");
+  var filterBox = document.getElementById("search-filters");
+  var state = { q: "", sort: "desc", filters: {}, from: "", to: "" };
+  var current = null;
+  var shown = 0;
+  var generation = 0;
+
+  if (location.protocol === "file:") {
+    document.getElementById("search-offline").hidden = false;
+    headlineSearch();
+    return;
+  }
+
+  /** From disk, Pagefind cannot load; search headlines, reporters and dates from search/headlines.js. */
+  function headlineSearch() {
+    var loaded = new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = new URL("search/headlines.js", root).href;
+      tag.onload = function () { resolve(window.ARCHIVE_HEADLINES || []); };
+      tag.onerror = reject;
+      document.head.appendChild(tag);
+    });
+    function run() {
+      var q = input.value.trim();
+      var sort = sortSelect.value;
+      var from = isoDay(fromInput.value), to = isoDay(toInput.value) || "\uffff";
+      list.textContent = "";
+      if (!q && !from && to === "\uffff") { status.textContent = ""; return; }
+      loaded.then(function (rows) {
+        var found = rows.filter(function (r) {
+          var date = r[1], cn = cnDate(date);
+          return from <= date && date <= to && (!q || [r[2], r[3], r[4], r[5], r[6], date, cn].some(function (field) {
+            return String(field).indexOf(q) >= 0;
+          }));
+        });
+        if (sort === "asc") found.reverse();
+        found.forEach(function (r) {
+          list.appendChild(renderResult({
+            url: new URL(r[0] + "index.html", root).href,
+            meta: { date: r[1], kicker: r[2], title: r[3], subtitle: r[4], reporter: r[5], section: r[6], page: r[7] },
+          }));
+        });
+        var what = q ? "标题、记者或日期含“" + q + "”的文章" : "所选日期范围内的文章";
+        status.textContent = found.length ? what + "共 " + found.length + " 篇" : "没有" + what;
+      });
+    }
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+    [sortSelect, fromInput, toInput].forEach(function (box) { box.addEventListener("change", run); });
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    fromInput.value = isoDay(params.get("from"));
+    toInput.value = isoDay(params.get("to"));
+    run();
+  }
+
+  function readUrl() {
+    var params = new URLSearchParams(location.search);
+    state.q = params.get("q") || "";
+    state.sort = params.get("sort") === "asc" ? "asc" : "desc";
+    state.from = isoDay(params.get("from"));
+    state.to = isoDay(params.get("to"));
+    fromInput.value = state.from;
+    toInput.value = state.to;
+    state.filters = {};
+    FILTERS.forEach(function (f) {
+      var values = params.getAll(f[0]);
+      if (values.length) state.filters[f[0]] = values;
+    });
+    input.value = state.q;
+    sortSelect.value = state.sort;
+  }
+
+  function writeUrl() {
+    var params = new URLSearchParams();
+    if (state.q) params.set("q", state.q);
+    if (state.sort === "asc") params.set("sort", "asc");
+    if (state.from) params.set("from", state.from);
+    if (state.to) params.set("to", state.to);
+    FILTERS.forEach(function (f) {
+      (state.filters[f[0]] || []).forEach(function (v) { params.append(f[0], v); });
+    });
+    var qs = params.toString();
+    history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function cnDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? +m[1] + "年" + +m[2] + "月" + +m[3] + "日" : iso || "";
+  }
+
+  function renderResult(data) {
+    var meta = data.meta || {};
+    var li = el("li", "teaser result");
+    var h = el("h3", "headline");
+    var a = el("a");
+    var marks = (current && current.forms || []).map(function (f) { return "hl=" + encodeURIComponent(f); });
+    a.href = data.url + (marks.length ? "?" + marks.join("&") : "");
+    if (meta.kicker) a.appendChild(el("span", "kicker", meta.kicker));
+    a.appendChild(el("span", "title", meta.title || data.url));
+    if (meta.subtitle) a.appendChild(el("span", "subtitle", meta.subtitle));
+    h.appendChild(a);
+    li.appendChild(h);
+    var info = el("p", "teaser-meta");
+    var time = el("time", null, cnDate(meta.date));
+    time.dateTime = meta.date || "";
+    info.appendChild(time);
+    if (meta.page) info.appendChild(el("span", null, "第" + meta.page + "版"));
+    if (meta.section) info.appendChild(el("span", null, meta.section));
+    if (meta.reporter) info.appendChild(el("span", "reporters", "记者 " + meta.reporter));
+    li.appendChild(info);
+    if (data.excerpt) {
+      var p = el("p", "excerpt");
+      p.innerHTML = tidyExcerpt(data.excerpt);  // Pagefind escapes the text; only <mark> is markup
+      li.appendChild(p);
+    }
+    return li;
+  }
+
+  function showMore() {
+    var mine = generation;
+    var search = current;
+    more.disabled = true;  // one batch at a time
+    // The first page shows what the first shard with results holds (one shard's download);
+    // “显示更多” goes on to older shards only when a page is not full.
+    return search.more(shown ? shown + PAGE_SIZE + 1 : 1).then(function () {
+      var batch = search.results.slice(shown, shown + PAGE_SIZE);
+      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
+        if (mine !== generation) return;
+        items.forEach(function (d) { list.appendChild(renderResult(d)); });
+        shown += batch.length;
+        more.hidden = search.complete && shown >= search.results.length;
+        more.disabled = false;
+        renderFilters(search.filters, !search.complete);
+        status.textContent = summary(search);
+      });
+    });
+  }
+
+  function renderFilters(counts, partial) {
+    filterBox.textContent = "";
+    if (partial) filterBox.appendChild(el("p", "count", "计数只含已查到的文章"));
+    FILTERS.forEach(function (f) {
+      var key = f[0];
+      var values = counts && counts[key] ? counts[key] : {};
+      var selected = state.filters[key] || [];
+      var names = Object.keys(values).filter(function (v) { return values[v] > 0 || selected.indexOf(v) >= 0; });
+      selected.forEach(function (v) { if (names.indexOf(v) < 0) names.push(v); });
+      if (!names.length) return;
+      names.sort(function (x, y) {
+        return key === "year" ? y.localeCompare(x) : (values[y] || 0) - (values[x] || 0) || x.localeCompare(y, "zh-CN");
+      });
+      var fieldset = el("fieldset", "filter");
+      fieldset.appendChild(el("legend", null, f[1]));
+      names.forEach(function (name) {
+        var label = el("label");
+        var box = el("input");
+        box.type = "checkbox";
+        box.name = key;
+        box.value = name;
+        box.checked = selected.indexOf(name) >= 0;
+        box.addEventListener("change", function () {
+          var chosen = state.filters[key] || [];
+          state.filters[key] = box.checked ? chosen.concat([name]) : chosen.filter(function (v) { return v !== name; });
+          update();
+        });
+        label.appendChild(box);
+        label.appendChild(document.createTextNode(" " + name + " "));
+        label.appendChild(el("span", "count", "(" + (values[name] || 0) + ")"));
+        fieldset.appendChild(label);
+      });
+      filterBox.appendChild(fieldset);
+    });
+  }
+
+  function update() {
+    writeUrl();
+    var mine = ++generation;
+    list.textContent = "";
+    more.hidden = true;
+    shown = 0;
+    var hasFilters = FILTERS.some(function (f) { return (state.filters[f[0]] || []).length; }) || state.from || state.to;
+    if (!state.q.trim() && !hasFilters) {
+      status.textContent = "";
+      return allFilters()
+        .then(function (counts) { if (mine === generation) renderFilters(counts); })
+        .catch(showError);
+    }
+    status.textContent = "正在搜索……";
+    var options = { filters: state.filters, sort: state.sort, from: state.from, to: state.to };
+    return runSearch(state.q, options).then(function (search) {
+      if (mine !== generation) return;
+      current = search;
+      return showMore();
+    }).catch(showError);
+  }
+
+  function summary(search) {
+    var q = state.q.trim(), n = search.results.length;
+    var what = q ? "包含“" + q + "”的文章" : "符合所选条件的文章";
+    if (!search.complete) {
+      var to = search.searchedTo[state.sort === "asc" ? "last" : "first"];
+      return "找到 " + n + " 篇以上" + what + "（已查到 " + cnDate(to) + "；“显示更多”继续查找更" +
+             (state.sort === "asc" ? "晚" : "早") + "的文章）";
+    }
+    return n ? "找到 " + n + " 篇" + what : "没有找到" + what;
+  }
+
+  function showError(error) {
+    status.textContent = "搜索出错：" + (error && error.message ? error.message : error);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    state.q = input.value;
+    update();
+  });
+  sortSelect.addEventListener("change", function () {
+    state.sort = sortSelect.value;
+    update();
+  });
+  [fromInput, toInput].forEach(function (box) {
+    box.addEventListener("change", function () {
+      state.from = isoDay(fromInput.value);
+      state.to = isoDay(toInput.value);
+      update();
+    });
+  });
+  more.addEventListener("click", showMore);
+  readUrl();
+  update();
+})();
