@@ -42,6 +42,7 @@ def load_mapping(text: str, shown: str, first_line: int = 1, what: str = "'key: 
     loader = Loader(text)
     try:
         node = loader.get_single_node()
+        reject_deep_nesting(node, shown, first_line)
         data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -67,6 +68,23 @@ def load_mapping(text: str, shown: str, first_line: int = 1, what: str = "'key: 
     for key, value in data.items():
         result.data[str(key)] = _clean(value, shown, lines.get(str(key), first_line), str(key), result.warnings)
     return result
+
+
+MAX_DEPTH = 32  # lists and mappings within one another: front matter needs a few; 500 overflow Python's stack
+
+
+def reject_deep_nesting(node, shown: str, first_line: int) -> None:
+    """Refuse values nested deeper than MAX_DEPTH, looked at without recursion."""
+    stack = [(node, 0)] if node is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BuildError([Problem(shown, f"values nested more than {MAX_DEPTH} levels deep are not allowed",
+                                      first_line + node.start_mark.line)])
+        if isinstance(node, yaml.SequenceNode):  # (reversed: the first deep value in the file is reported)
+            stack += [(child, depth + 1) for child in reversed(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            stack += [(part, depth + 1) for pair in reversed(node.value) for part in reversed(pair)]
 
 
 def reject_aliases(text: str, shown: str, first_line: int) -> None:

@@ -105,6 +105,19 @@ def test_yaml_aliases_are_refused_at_once_with_file_and_line(tmp_path, where):
     assert problem.line == (6 if where == "article" else 3)
 
 
+@pytest.mark.parametrize("where", ["article", "issue"])
+def test_deeply_nested_yaml_is_refused_with_its_line_not_a_recursion_error(tmp_path, where):
+    content = tmp_path / "content"
+    deep = "note: " + "[" * 500 + "]" * 500 + "\n" + "extra: " + "{a: " * 400 + "1" + "}" * 400 + "\n"
+    if where == "article":
+        write(content / "2024/02/02/a.md", "---\ntitle: 孔明灯\ndate: 2024-02-02\nsection: 民生\n" + deep + "---\n\n正文。\n")
+    else:
+        article(content, "a")
+        write(content / "2024/02/02/issue.yaml", "paper: 报\n" + deep)
+    (problem,) = problems_of(make_config(tmp_path, content))
+    assert "nested more than 32 levels" in problem.message and problem.line == (5 if where == "article" else 2)
+
+
 # 7. Control characters -------------------------------------------------------------------------
 
 def test_control_characters_are_removed_so_every_feed_is_well_formed(tmp_path):
