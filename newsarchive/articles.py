@@ -166,6 +166,8 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     warnings = fm.warnings + [Problem(shown, f"link or image to {url_as_browser_reads(raw)!r} shown as plain text: "
                                       "only http, https, mailto and paths on this site are allowed",
                                       body_line_of(fm, raw), "body") for raw in renderer.unsafe]
+    warnings += [Problem(shown, f"{count} '[' in one paragraph: shown as text, not read as links", fm.body_line + line - 1,
+                         "body") for line, count in renderer.defused]
     text = plain_text(body_html)  # not kept: at 100,000 articles, another copy of the archive in the cache
     shown = repr((article.slug, article.date, article.kicker, article.title, article.subtitle, article.reporters,
                   article.section, article.page))

@@ -84,6 +84,17 @@ def test_clicking_every_link_runs_no_script(link_site, browser, serve_folder):
     assert dialogs == []
 
 
+def test_a_paragraph_of_thousands_of_brackets_does_not_stall_the_build(tmp_path):
+    content = tmp_path / "content"
+    article(content, "a", body="第一段。\n\n" + "[" * 20000 + "\n\n见[本站](../a/index.html)。")
+    started = time.perf_counter()
+    stats = build(make_config(tmp_path, content))
+    assert time.perf_counter() - started < 15  # 46 s for Markdown alone without the guard
+    assert any(re.search(r"a\.md:10: field 'body': 20000 '\[' in one paragraph: shown as text", w) for w in stats.warnings)
+    page = (tmp_path / "site/2024/02/02/a/index.html").read_text(encoding="utf-8")
+    assert "[" * 20000 in page and '<a href="../a/index.html">本站</a>' in page
+
+
 # 6. Billion laughs -----------------------------------------------------------------------------
 
 LAUGHS = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n" + "".join(
