@@ -252,7 +252,8 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
                                          if rel != MARKER).encode())
         sw = renderer.service_worker(version.hexdigest()[:16])
         old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
-        written = indexer.build(writer.staging / "pagefind", old_shards, lambda shard: (
+        bundles = writer.scratch()  # the search index writes its fresh bundles here; the writer adopts them
+        written = indexer.build(bundles, old_shards, lambda shard: (
             (output_file(urls.article_path(a)), record_page(a, site.issue_of[a.source], config.language))
             for a in by_shard[shard]), lambda done, total: progress("index", done, total))
         for shard, fresh in written.items():
@@ -260,13 +261,8 @@ def _build(config: Config, progress: Progress | None, force: bool, jobs: int) ->
             if fresh:
                 # The bundle's version (its records and the Pagefind run that made it) stands for
                 # its files' digests: no reading back 200 MB at 100k.
-                folder = writer.staging / "pagefind" / shard
-                files = {}
-                for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-                    rel = file.relative_to(writer.staging).as_posix()
-                    writer.register(rel)
-                    files[rel] = indexer.versions[shard]
-                units[key] = [indexer.hashes[shard], files]
+                files = writer.adopt(bundles / shard, f"pagefind/{shard}/")
+                units[key] = [indexer.hashes[shard], dict.fromkeys(files, indexer.versions[shard])]
             else:
                 units[key] = old_units[key]
                 for rel in units[key][1]:

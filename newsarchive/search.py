@@ -354,8 +354,8 @@ class SearchIndexer:
 
     def build(self, bundle: Path, previous: dict[str, str], records: Records,
               progress: Callable[[int, int], None] | None = None) -> dict[str, bool]:
-        """Write under `bundle` (site/pagefind/<shard>/) the Pagefind bundle of every shard whose
-        input hash is not the one in `previous` (the last build's, whose bundles are in the site).
+        """Write under `bundle` (a folder of the writer's, `bundle/<shard>/`) the Pagefind bundle of
+        every shard whose input hash is not the one in `previous` (the last build's, in the site).
         Returns, per shard, whether its bundle was written. `progress(done, total)`: articles of
         the shards indexed again, as each shard is done."""
         global _RECORDS

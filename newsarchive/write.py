@@ -1,4 +1,5 @@
-"""The only writer of the output folder: stage everything, then swap it in."""
+"""The only writer of the output folder: stage everything (what it writes, and what other parts
+of the build made in its scratch folders and it adopts), then swap it in."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Writer:
         self.staged: set[str] = set()  # those written into the staging folder (the rest are kept)
         self.committing = False
         self._folders: set[Path] = set()  # made in staging (by this process)
+        self._scratch: list[Path] = []  # folders beside staging that others fill, for `adopt`
         try:
             self.write_text(MARKER, "This folder is written by newsarchive; a build replaces it whole.\n")
         except BaseException:  # a full disk, already
@@ -48,10 +50,7 @@ class Writer:
         A worker process writes with register=False and reports its paths to the main process,
         which registers them (and so still refuses a path written twice).
         """
-        rel = output_file(site_path)
-        pure = PurePosixPath(rel)
-        if "\x00" in rel or pure.is_absolute() or ".." in pure.parts or rel.startswith("/"):
-            raise BuildError([Problem(rel, "refusing to write outside the site folder")])
+        rel = inside_the_site(output_file(site_path))
         if register:
             self.register(rel)
         return self.staging / rel
@@ -74,6 +73,32 @@ class Writer:
             self._folders.add(path.parent)
         path.write_bytes(data)
 
+    def scratch(self) -> Path:
+        """An empty folder beside the staging one (same file system), for another part of the build
+        to fill (the search index) and the writer to `adopt`; gone with the build."""
+        prefix = f"{STAGING_PREFIX}{self.output.name}-{os.getpid()}-"  # removed as abandoned if the build dies
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output.parent))
+        self._scratch.append(folder)
+        return folder
+
+    def adopt(self, folder: Path, site_path: str) -> list[str]:
+        """Make the files under `folder` the site's files under `site_path` (a folder path such as
+        'pagefind/1946/'): claimed like any written file, moved into staging. Returns their files."""
+        rels = sorted(f"{site_path}{file.relative_to(folder).as_posix()}" for file in folder.rglob("*") if file.is_file())
+        for rel in rels:
+            self.register(rel)
+        target = self.staging / inside_the_site(site_path)
+        if target.exists():
+            raise BuildError([Problem(site_path, "refusing to adopt files over ones already written")])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(folder, target)
+        return rels
+
+    def _drop_scratch(self) -> None:
+        for folder in self._scratch:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._scratch.clear()
+
     def commit(self, changed: set[str] | None = None, removed: set[str] = frozenset(), journal: Path | None = None,
                manifest: dict | None = None) -> None:
         """Make the staged build the site.
@@ -87,6 +112,7 @@ class Writer:
         `manifest` (what the build wrote) is saved beside the journal with the identity of the
         site's marker file, so that the next build knows the site is still this one.
         """
+        self._drop_scratch()
         if changed is not None and self.output.exists():
             kept = self.written - self.staged
             if len(changed) <= len(kept):
@@ -128,8 +154,17 @@ class Writer:
     def abort(self) -> None:
         """Throw the staged build away; the previous output stays as it was. (Once a journal
         is written, the staged files are kept for the next build to finish the commit.)"""
+        self._drop_scratch()
         if not self.committing:
             shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def inside_the_site(rel: str) -> str:
+    """A path relative to the output folder, refused if it would land outside it."""
+    pure = PurePosixPath(rel)
+    if "\x00" in rel or pure.is_absolute() or ".." in pure.parts or rel.startswith("/"):
+        raise BuildError([Problem(rel, "refusing to write outside the site folder")])
+    return rel
 
 
 MANIFEST = "manifest.pickle"
