@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from .config import Config, load_config
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve
             serve(lambda: config_from(args), config_path(args), args.port)
         else:
-            stats = pipeline.build(config, pipeline.ProgressPrinter(), force=args.force, jobs=args.jobs)
+            stats = pipeline.build(config, ProgressPrinter(), force=args.force, jobs=args.jobs)
             print_warnings(stats.warnings)
             if stats.unchanged:
                 print(f"没有变化：{config.output} 已是最新（{stats.articles} 篇文章），用时 {stats.seconds:.2f} 秒。")
@@ -162,3 +163,37 @@ def import_page(args: argparse.Namespace) -> int:
         write_issue_paper(options)
     print(summary(report, options.dry_run))
     return 0
+
+
+class ProgressPrinter:
+    """Progress of a build on stderr: on a terminal one line a stage, with a bar, redrawn as it goes;
+    in a log (not a terminal) a line at each quarter of a stage of 1,000 or more."""
+
+    LABELS = {"read": "读取文章", "render": "生成页面", "index": "建立搜索索引"}
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.mark = time.perf_counter()  # when the stage under way began: the last one's end
+        self.started: dict[str, float] = {}
+        self.quarter: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        seconds = now - self.started.setdefault(stage, self.mark)
+        if done >= total:
+            self.mark = now
+        if total <= 0:
+            return
+        line = progress_line(self.LABELS.get(stage, stage), done, total, seconds)
+        if self.stream.isatty():
+            print(f"\r{line}", end="\n" if done >= total else "", file=self.stream, flush=True)
+        elif total >= 1000 and 4 * done // total > self.quarter.get(stage, 0):
+            self.quarter[stage] = 4 * done // total
+            print(line, file=self.stream, flush=True)
+
+
+def progress_line(label: str, done: int, total: int, seconds: float, width: int = 24) -> str:
+    """生成页面 [#####...................] 3,000/12,034  24% 0:02"""
+    filled = width * done // total
+    return (f"{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {100 * done // total:3d}%"
+            f" {int(seconds) // 60}:{int(seconds) % 60:02d}")

@@ -8,18 +8,15 @@ import json
 import multiprocessing
 import os
 import pickle
-import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import urls
-from . import claims
+from . import claims, urls
 from .articles import ParseCache, list_content, read_files
 from .collect import collect_site
 from .config import DEFAULT_LAYOUTS, Config
-from .errors import BuildError
 from .model import Site
 from .render import Renderer, code_digest, layouts_digest
 from .search import SearchIndexer, pagefind_executable, record_digest, record_page, script_variants, shard_keys
@@ -170,9 +167,9 @@ def build(config: Config, progress: Progress | None = None, force: bool = False,
     are; `force` renders every page again."""
     check_output(config.output, source_folders(config))  # before anything is written, the cache included
     with output_lock(cache_folder(config) / LOCK):
-        gc.disable()  # while the model is read: see _build
+        gc.disable()  # while the model is read: see Build.read
         try:
-            return _build(config, progress, force, jobs)
+            return Build(config, progress, force, jobs).run()
         finally:
             gc.enable()
             gc.unfreeze()
@@ -183,140 +180,205 @@ def source_folders(config: Config) -> tuple[Path, ...]:
     return (config.content, config.layouts, DEFAULT_LAYOUTS)
 
 
-def _build(config: Config, progress: Progress | None, force: bool, jobs: int) -> BuildStats:
-    started = time.perf_counter()
-    progress = progress or (lambda stage, done, total: None)
-    restore_interrupted_swap(config.output)  # first: the journal of a build killed later writes into it
-    finish_interrupted_commit(config)
-    remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
-    seen: dict[str, os.stat_result] = {}
-    stamp = source_stamp(config, seen)
-    if not force:
-        last = unchanged_since_last_build(config, stamp)
+Units = dict  # piece of rendering → [signature, {file: digest}]: what the manifest remembers of it
+
+
+class Build:
+    """One build, in named phases — recover, read, plan, render, copy static, index, route,
+    extras, commit, finish — each adding its part of the manifest (`units`) to what the writer
+    stages. The order is run()'s."""
+
+    def __init__(self, config: Config, progress: Progress | None, force: bool, jobs: int):
+        self.config, self.force, self.jobs = config, force, jobs
+        self.progress = progress or (lambda stage, done, total: None)
+        self.started = time.perf_counter()
+        self.units: Units = {}
+        self.rendered = 0
+
+    def run(self) -> BuildStats:
+        last = self.recover()
         if last is not None:
-            return replace(last, seconds=time.perf_counter() - started)
-    cache = cache_folder(config)
-    parsed = ParseCache(cache, parse_key(config))
-    slugs = read_pickle(cache / "slugs.pickle", {})
-    urls.SLUGS.update(slugs.get(code_digest(), {}))
-    site = load_site(config, jobs or os.cpu_count() or 1, parsed, seen, lambda done, total: progress("read", done, total))
-    if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
-        write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
-    # The model (100,000 articles and more) lives until the end: it is read with the cyclic garbage
-    # collector off and then kept out of its passes, which would otherwise go over it again and
-    # again (3 s of an edit at 100k), and out of copy-on-write in the forked workers.
-    gc.freeze()
-    gc.enable()
-    previous = None if force else last_build(config)
-    writer = Writer(config.output, keep=source_folders(config))
-    indexer = SearchIndexer(cache)
-    shards = shard_keys(site.articles)
-    base = code_digest()
-    by_shard: dict[str, list] = {}  # shard → its articles, whose records Pagefind reads if it changed
-    for a in site.articles:
-        indexer.add(output_file(urls.article_path(a)), shards[a.source], a.date.isoformat(),
-                    record_digest(a, site.issue_of[a.source], config.language, base))
-        by_shard.setdefault(shards[a.source], []).append(a)
-    units: dict[str, list] = {}  # piece of rendering → [signature, {file: digest}]
-    try:
-        layouts = layouts_digest(config)
-        known_reads = read_pickle(cache / "layouts.pickle", {}).get(layouts, {})
-        renderer = Renderer(site, known_reads)
-        tasks, todo = renderer.tasks(), []
-        old_units = previous["units"] if previous else {}
-        for task in tasks:
-            old = old_units.get(task.key)
+            return last
+        self.read()
+        self.writer = Writer(self.config.output, keep=source_folders(self.config))
+        try:
+            todo = self.plan()
+            self.render(todo)
+            self.copy_static()
+            self.index()
+            self.route()
+            self.extras()
+            self.commit()
+        except BaseException:
+            self.writer.abort()
+            raise
+        return self.finish()
+
+    def recover(self) -> BuildStats | None:
+        """Finish or undo what a killed build left; the last build's figures if nothing changed."""
+        config = self.config
+        restore_interrupted_swap(config.output)  # first: the journal of a build killed later writes into it
+        finish_interrupted_commit(config)
+        remove_abandoned(config.output)  # what a killed build left behind goes, even when nothing changed
+        self.seen: dict[str, os.stat_result] = {}
+        self.stamp = source_stamp(config, self.seen)
+        last = None if self.force else unchanged_since_last_build(config, self.stamp)
+        return replace(last, seconds=time.perf_counter() - self.started) if last is not None else None
+
+    def read(self) -> None:
+        """The site model, from the parse cache and the files changed since."""
+        config, progress = self.config, self.progress
+        cache = self.cache = cache_folder(config)
+        self.parsed = ParseCache(cache, parse_key(config))
+        slugs = read_pickle(cache / "slugs.pickle", {})
+        urls.SLUGS.update(slugs.get(code_digest(), {}))
+        self.site = load_site(config, self.jobs or os.cpu_count() or 1, self.parsed, self.seen,
+                              lambda done, total: progress("read", done, total))
+        if len(urls.SLUGS) > len(slugs.get(code_digest(), {})):
+            write_atomically(cache / "slugs.pickle", pickle.dumps({code_digest(): urls.SLUGS}))
+        # The model (100,000 articles and more) lives until the end: it is read with the cyclic garbage
+        # collector off and then kept out of its passes, which would otherwise go over it again and
+        # again (3 s of an edit at 100k), and out of copy-on-write in the forked workers.
+        gc.freeze()
+        gc.enable()
+        self.previous = None if self.force else last_build(config)
+        self.old_units: Units = self.previous["units"] if self.previous else {}
+
+    def plan(self) -> list:
+        """Each article's search record digest by shard, and the pieces of rendering whose
+        signature changed (the others keep their files)."""
+        site, config, writer = self.site, self.config, self.writer
+        self.indexer = SearchIndexer(self.cache)
+        shards, base = shard_keys(site.articles), code_digest()
+        self.by_shard: dict[str, list] = {}  # shard → its articles, whose records Pagefind reads if it changed
+        for a in site.articles:
+            self.indexer.add(output_file(urls.article_path(a)), shards[a.source], a.date.isoformat(),
+                             record_digest(a, site.issue_of[a.source], config.language, base))
+            self.by_shard.setdefault(shards[a.source], []).append(a)
+        self.layouts = layouts_digest(config)
+        self.known_reads = read_pickle(self.cache / "layouts.pickle", {}).get(self.layouts, {})
+        self.renderer = Renderer(site, self.known_reads)
+        todo = []
+        for task in self.renderer.tasks():
+            old = self.old_units.get(task.key)
             if task.signature is not None and old is not None and old[0] == task.signature:
-                units[task.key] = old
+                self.units[task.key] = old
                 for rel in old[1]:
                     writer.register(rel, staged=False)
             else:
                 todo.append(task)
-                units[task.key] = [task.signature, {}]
-        jobs = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)  # a small job: not worth a process
-        rendered = done = 0
-        for result in render_in_parallel(todo, writer, jobs):
+                self.units[task.key] = [task.signature, {}]
+        return todo
+
+    def render(self, todo: list) -> None:
+        """The pieces to render again, in processes when there are many."""
+        jobs = self.jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)  # a small job: not worth a process
+        done = 0
+        for result in render_in_parallel(todo, self.writer, jobs):
             for key, rel, digest in result["files"]:
-                writer.register(rel)
-                units[key][1][rel] = digest
-            rendered += len(result["files"])
+                self.writer.register(rel)
+                self.units[key][1][rel] = digest
+            self.rendered += len(result["files"])
             done += result["tasks"]
-            progress("render", done, len(todo))
-        pages = sum(len(files) for _, files in units.values())
-        units["static"] = [None, {}]
-        for site_path, file in static_files(config).items():
+            self.progress("render", done, len(todo))
+        self.pages = sum(len(files) for _, files in self.units.values())
+
+    def copy_static(self) -> None:
+        self.units["static"] = [None, {}]
+        for site_path, file in static_files(self.config).items():
             data = file.read_bytes()
-            writer.write_bytes(site_path, data)
-            units["static"][1][output_file(site_path)] = file_digest(data)
-        version = hashlib.sha256("".join(f"{rel}\0{d}\n" for _, files in units.values() for rel, d in files.items()
-                                         if rel != MARKER).encode())
-        sw = renderer.service_worker(version.hexdigest()[:16])
-        old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in old_units.items() if key.startswith("pagefind ")}
+            self.writer.write_bytes(site_path, data)
+            self.units["static"][1][output_file(site_path)] = file_digest(data)
+        # the service worker's version: a hash of every page and static file (see `extras`)
+        self.version = hashlib.sha256("".join(f"{rel}\0{d}\n" for _, files in self.units.values()
+                                              for rel, d in files.items() if rel != MARKER).encode()).hexdigest()[:16]
+
+    def index(self) -> None:
+        """Pagefind over the shards whose records changed; the writer adopts their bundles."""
+        site, config, indexer, writer = self.site, self.config, self.indexer, self.writer
+        old_shards = {key.removeprefix("pagefind "): sig for key, (sig, _) in self.old_units.items()
+                      if key.startswith("pagefind ")}
         bundles = writer.scratch()  # the search index writes its fresh bundles here; the writer adopts them
         written = indexer.build(bundles, old_shards, lambda shard: (
             (output_file(urls.article_path(a)), record_page(a, site.issue_of[a.source], config.language))
-            for a in by_shard[shard]), lambda done, total: progress("index", done, total))
+            for a in self.by_shard[shard]), lambda done, total: self.progress("index", done, total))
         for shard, fresh in written.items():
             key = f"pagefind {shard}"
             if fresh:
                 # The bundle's version (its records and the Pagefind run that made it) stands for
                 # its files' digests: no reading back 200 MB at 100k.
                 files = writer.adopt(bundles / shard, f"pagefind/{shard}/")
-                units[key] = [indexer.hashes[shard], dict.fromkeys(files, indexer.versions[shard])]
+                self.units[key] = [indexer.hashes[shard], dict.fromkeys(files, indexer.versions[shard])]
             else:
-                units[key] = old_units[key]
-                for rel in units[key][1]:
+                self.units[key] = self.old_units[key]
+                for rel in self.units[key][1]:
                     writer.register(rel, staged=False)
-        router_files, router_names, router_state = indexer.router(indexer.hashes, previous and previous.get("router"))
-        kept_router = old_units.get("router", [None, {}])[1]
-        if any(name not in router_files and "pagefind/" + name not in kept_router for name in router_names):
-            router_files, router_names, router_state = indexer.router(indexer.hashes, None)  # not in the site: all
-        chars = "".join(sorted(indexer.chars(router_state)))
-        variants = remembered(cache / "variants.json", chars, lambda: json.dumps(
+
+    def route(self) -> None:
+        """The shard router: only its buckets whose keys changed are written again."""
+        indexer, writer, previous = self.indexer, self.writer, self.previous
+        files, names, self.router_state = indexer.router(indexer.hashes, previous and previous.get("router"))
+        kept = self.old_units.get("router", [None, {}])[1]
+        if any(name not in files and "pagefind/" + name not in kept for name in names):
+            files, names, self.router_state = indexer.router(indexer.hashes, None)  # not in the site: all
+        self.units["router"] = [None, {}]
+        if len(indexer.hashes) > 1:  # one shard needs no router
+            for name in sorted(names):
+                rel = "pagefind/" + name
+                if name in files:
+                    data = files[name].encode("utf-8")
+                    writer.write_bytes(rel, data)
+                    self.units["router"][1][rel] = file_digest(data)
+                else:  # a bucket no key of which changed: as it is in the site
+                    writer.register(rel, staged=False)
+                    self.units["router"][1][rel] = kept[rel]
+
+    def extras(self) -> None:
+        """The small files made from the others: the service worker (its version a hash of the pages
+        and static files), script variants, the shard list, the marker."""
+        writer, indexer = self.writer, self.indexer
+        sw = self.renderer.service_worker(self.version)
+        chars = "".join(sorted(indexer.chars(self.router_state)))
+        variants = remembered(self.cache / "variants.json", chars, lambda: json.dumps(
             script_variants(set(chars)), ensure_ascii=False, separators=(",", ":")))
         extra = {".nojekyll": "", MARKER: None, sw.path: sw.content, VARIANTS: variants,
                  SHARDS: json.dumps(indexer.shards(), ensure_ascii=False, separators=(",", ":"))}
-        units["extra"] = [None, {}]
+        self.units["extra"] = [None, {}]
         for site_path, text in extra.items():
             if text is None:  # the marker: the writer wrote it
                 data = (writer.staging / output_file(site_path)).read_bytes()
             else:
                 data = text.encode("utf-8")
                 writer.write_bytes(site_path, data)
-            units["extra"][1][output_file(site_path)] = file_digest(data)
-        units["router"] = [None, {}]
-        if len(indexer.hashes) > 1:  # one shard needs no router
-            for name in sorted(router_names):
-                rel = "pagefind/" + name
-                if name in router_files:
-                    data = router_files[name].encode("utf-8")
-                    writer.write_bytes(rel, data)
-                    units["router"][1][rel] = file_digest(data)
-                else:  # a bucket no key of which changed: as it is in the site
-                    writer.register(rel, staged=False)
-                    units["router"][1][rel] = kept_router[rel]
-        manifest = {"units": units, "router": router_state}
-        if renderer.layout_reads != known_reads:  # which layouts read `site`: parsing them all takes 0.4 s
-            write_atomically(cache / "layouts.pickle", pickle.dumps({layouts: renderer.layout_reads}))
-        if previous is None:
-            writer.commit(journal=cache / JOURNAL, manifest=manifest)
+            self.units["extra"][1][output_file(site_path)] = file_digest(data)
+
+    def commit(self) -> None:
+        """The staged files into the site: all at once, or the changed ones by a journal."""
+        cache, writer, units = self.cache, self.writer, self.units
+        self.manifest = {"units": units, "router": self.router_state}
+        if self.renderer.layout_reads != self.known_reads:  # which layouts read `site`: parsing them all takes 0.4 s
+            write_atomically(cache / "layouts.pickle", pickle.dumps({self.layouts: self.renderer.layout_reads}))
+        if self.previous is None:
+            writer.commit(journal=cache / JOURNAL, manifest=self.manifest)
         else:
-            old_files = {rel: d for _, files in old_units.values() for rel, d in files.items()}
+            old_files = {rel: d for _, files in self.old_units.values() for rel, d in files.items()}
             new_files = {rel: d for _, files in units.values() for rel, d in files.items()}
             changed = {rel for rel in writer.staged if old_files.get(rel) != new_files[rel]}
-            writer.commit(changed, set(old_files) - set(new_files), cache / JOURNAL, manifest)
-    except BaseException:
-        writer.abort()
-        raise
-    stats = BuildStats(len(site.articles), len(site.issues), pages, indexer.count, time.perf_counter() - started,
-                       shards=len(indexer.digests), shards_reused=indexer.reused, rendered=rendered,
-                       warnings=tuple(map(str, site.warnings)))
-    del indexer, units, manifest, renderer, tasks, previous, old_units, router_state  # memory, for saving the parse cache
-    parsed.save()
-    state = {"stamp": stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
-             "indexed": stats.indexed, "warnings": stats.warnings}
-    (cache / "state.json").write_text(json.dumps(state), encoding="utf-8")
-    return stats
+            writer.commit(changed, set(old_files) - set(new_files), cache / JOURNAL, self.manifest)
+
+    def finish(self) -> BuildStats:
+        """The figures; the parse cache and the stamp saved for the next build."""
+        site, indexer = self.site, self.indexer
+        stats = BuildStats(len(site.articles), len(site.issues), self.pages, indexer.count,
+                           time.perf_counter() - self.started, shards=len(indexer.digests),
+                           shards_reused=indexer.reused, rendered=self.rendered, warnings=tuple(map(str, site.warnings)))
+        # memory, for saving the parse cache
+        del self.indexer, self.units, self.manifest, self.renderer, self.previous, self.old_units, self.router_state
+        self.parsed.save()
+        state = {"stamp": self.stamp, "articles": stats.articles, "issues": stats.issues, "pages": stats.pages,
+                 "indexed": stats.indexed, "warnings": stats.warnings}
+        (self.cache / "state.json").write_text(json.dumps(state), encoding="utf-8")
+        return stats
 
 
 def remembered(path: Path, key: str, make: Callable[[], str]) -> str:
@@ -339,37 +401,3 @@ def cache_folder(config: Config) -> Path:
     folder = config.output.parent / ".newsarchive-cache" / config.output.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-class ProgressPrinter:
-    """Progress of a build on stderr: on a terminal one line a stage, with a bar, redrawn as it goes;
-    in a log (not a terminal) a line at each quarter of a stage of 1,000 or more."""
-
-    LABELS = {"read": "读取文章", "render": "生成页面", "index": "建立搜索索引"}
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.mark = time.perf_counter()  # when the stage under way began: the last one's end
-        self.started: dict[str, float] = {}
-        self.quarter: dict[str, int] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        seconds = now - self.started.setdefault(stage, self.mark)
-        if done >= total:
-            self.mark = now
-        if total <= 0:
-            return
-        line = progress_line(self.LABELS.get(stage, stage), done, total, seconds)
-        if self.stream.isatty():
-            print(f"\r{line}", end="\n" if done >= total else "", file=self.stream, flush=True)
-        elif total >= 1000 and 4 * done // total > self.quarter.get(stage, 0):
-            self.quarter[stage] = 4 * done // total
-            print(line, file=self.stream, flush=True)
-
-
-def progress_line(label: str, done: int, total: int, seconds: float, width: int = 24) -> str:
-    """生成页面 [#####...................] 3,000/12,034  24% 0:02"""
-    filled = width * done // total
-    return (f"{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {100 * done // total:3d}%"
-            f" {int(seconds) // 60}:{int(seconds) % 60:02d}")

@@ -221,7 +221,7 @@ def test_a_build_reports_its_progress_as_it_goes_stage_by_stage(corpus_content, 
 
 def test_progress_lines_on_a_terminal_and_in_a_log():
     import io
-    from newsarchive.pipeline import ProgressPrinter, progress_line
+    from newsarchive.cli import ProgressPrinter, progress_line
     assert progress_line("生成页面", 3000, 12034, 75.4) == "生成页面 [#####...................] 3,000/12,034  24% 1:15"
 
     class Terminal(io.StringIO):
