@@ -93,11 +93,12 @@ def pagefind_executable() -> str:
 
 UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                 "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
-# What one Pagefind run may index: characters of article text (Pagefind 1.5.2 spends about 4 µs of
-# CPU and 0.4 KB of memory a character of these per-character records: 3 M characters, some 2,000
-# articles, are ~12 s and ~1.3 GB). A year within it is one shard; a year over it is a shard a
-# month, and a month over it a shard a third of a month (days 1–10, 11–20, 21–).
-SHARD_CHARACTERS = 3_000_000
+# What one Pagefind run may index, so that an edit anywhere re-indexes little: characters of article
+# text (Pagefind 1.5.2 spends about 4 µs of CPU and 0.4 KB of memory a character of these
+# per-character records: 1 M characters, some 600 articles, are ~4 s and ~400 MB). A year within
+# it is one shard; a year over it is a shard a month, and a month over it a shard a third of a
+# month (days 1–10, 11–20, 21–).
+SHARD_CHARACTERS = 1_000_000
 RECORDS_PREFIX = "newsarchive-index-"  # + pid: a shard's records while Pagefind reads them
 
 
