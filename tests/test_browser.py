@@ -211,8 +211,8 @@ def test_pages_fit_a_360px_phone(browser, sample_site, rel):
     page.close()
 
 
-def test_results_from_several_index_shards_follow_one_date_order(page, corpus_content, tmp_path, serve_folder):
-    """Two years make two Pagefind shards; results still come newest (or oldest) first."""
+def two_year_archive(corpus_content, tmp_path):
+    """The 1946 corpus and the 2024 sample in one archive (two years: two shards), built; its config."""
     import shutil
     from newsarchive.pipeline import build
     from tests.conftest import ROOT, make_config
@@ -221,6 +221,12 @@ def test_results_from_several_index_shards_follow_one_date_order(page, corpus_co
     shutil.copytree(ROOT / "content", content, dirs_exist_ok=True)
     config = make_config(tmp_path, content)
     build(config)
+    return config
+
+
+def test_results_from_several_index_shards_follow_one_date_order(page, corpus_content, tmp_path, serve_folder):
+    """Two years make two Pagefind shards; results still come newest (or oldest) first."""
+    config = two_year_archive(corpus_content, tmp_path)
     assert [s["id"] for s in json.loads((config.output / "pagefind/shards.json").read_text())] == ["2024", "1946"]
     page.goto(serve_folder(config.output) + "search/index.html")
     newest = page.evaluate("q => archiveSearch(q)", "人民")
@@ -296,14 +302,8 @@ def test_the_first_page_of_results_loads_only_the_shards_it_needs(page, corpus_c
 
 def test_a_date_range_finds_only_its_days_and_loads_only_its_shards(page, corpus_content, tmp_path, serve_folder):
     """From–to by day, beside the year filter and in the URL; a shard outside the range is not loaded."""
-    import shutil
-    from newsarchive.pipeline import build
-    from tests.conftest import ROOT, make_config
-    content = tmp_path / "content"
-    shutil.copytree(corpus_content, content)
-    shutil.copytree(ROOT / "content", content, dirs_exist_ok=True)
-    config = make_config(tmp_path, content)
-    build(config)
+    config = two_year_archive(corpus_content, tmp_path)
+    content = config.content
     base = serve_folder(config.output)
     page.goto(base + "search/index.html")
     everything = page.evaluate("q => archiveSearch(q)", "人民")
