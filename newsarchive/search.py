@@ -252,6 +252,9 @@ class SearchIndexer:
         # shard → its input hash and the Pagefind run that made its bundle: stands for the digest
         # of each of the bundle's files (two runs over the same records differ, issue #638)
         self.versions: dict[str, str] = {}
+        # shard → its keys in the last build (NUL-joined), for the few shards indexed again: the
+        # router takes their bits out of just those keys, not out of every key of every bucket
+        self.old_keys: dict[str, str] = {}
 
     def add(self, rel: str, shard: str, date: str, digest: str) -> None:
         self.digests.setdefault(shard, {})[rel] = digest
@@ -288,15 +291,17 @@ class SearchIndexer:
             # new, or a shard added or gone before others: slots move, so everything is made again
             state = {"format": ROUTER_FORMAT, "slots": {}, "hashes": {}, "chars": {}, "tables": [], "lengths": [0, 0, 0]}
         slots, tables, lengths = state["slots"], state["tables"], state["lengths"]
-        mask, add = 0, {}
+        mask, add, taken_out = 0, {}, []
         for shard in [shard for shard in slots if shard not in slot_of]:  # gone (after all the others)
             mask |= 1 << slots.pop(shard)
             state["chars"].pop(shard, None)
+            taken_out.append(shard)
         for n, shard in enumerate(order):
             if slots.get(shard) == n and state["hashes"].get(shard) == hashes[shard]:
                 continue
             if shard in slots:
                 mask |= 1 << n
+                taken_out.append(shard)
             slots[shard] = n
             keys = keys_of(self.keys[shard] if shard in self.keys else read_pickle(self._kept[shard], ""))
             for key in keys:
@@ -304,17 +309,27 @@ class SearchIndexer:
             state["chars"][shard] = {k for k in keys if len(k) == 1}
         state["hashes"] = dict(hashes)
         changed: set[int] = set()
+        before: dict[tuple[int, str], int] = {}  # (bucket, key) → its bits before the shards were taken out
         if mask:
-            for n, table in enumerate(tables):
-                hit = [key for key, bits in table.items() if bits & mask]
-                for key in hit:
-                    if table[key] & ~mask:
-                        table[key] &= ~mask
+            if all(shard in self.old_keys for shard in taken_out):  # only the keys the shards had
+                hits: dict[int, set[str]] = {}
+                for shard in taken_out:
+                    for key in keys_of(self.old_keys[shard]):
+                        hits.setdefault(route_bucket(key, len(tables)), set()).add(key)
+            else:  # every key of every bucket
+                hits = {n: set(table) for n, table in enumerate(tables)}
+            for n, keys in hits.items():
+                table = tables[n]
+                for key in keys:
+                    bits = table.get(key, 0)
+                    if not bits & mask:
+                        continue
+                    before[n, key] = bits  # changed only if the key ends up otherwise (see below)
+                    if bits & ~mask:
+                        table[key] = bits & ~mask
                     else:
                         del table[key]
                         lengths[len(key)] -= 1
-                if hit:
-                    changed.add(n)
         digits = (len(order) + 3) // 4
         counts = list(lengths)  # keys by length, once the new ones are in
         for key in add:
@@ -338,7 +353,11 @@ class SearchIndexer:
                 lengths[len(key)] += 1
             if old | bits != old:
                 table[key] = old | bits
-                changed.add(n)
+                if (n, key) not in before:
+                    changed.add(n)
+        # a shard indexed again puts back most of its keys as they were: only buckets that end up
+        # otherwise are written again
+        changed.update(n for (n, key), bits in before.items() if n < len(tables) and tables[n].get(key, 0) != bits)
         meta = json.dumps({"buckets": buckets, "slots": order}, ensure_ascii=False, separators=(",", ":"))
         files = {"router.json": meta}
         for n in sorted(changed):
@@ -392,12 +411,27 @@ class SearchIndexer:
                         progress(done, total)
         finally:
             _RECORDS = None
+        self.keep_old_keys(previous)
         if self.cache is not None:
             keep = {f"pagefind-{shard}-{digest}" for shard, digest in hashes.items()}
             for old in self.cache.glob("pagefind-*"):
                 if old.name not in keep:
                     shutil.rmtree(old, ignore_errors=True)
         return written
+
+
+    OLD_KEYS_AT_MOST = 8  # shards indexed again whose old keys are read (more: the router scans every key)
+
+    def keep_old_keys(self, previous: dict[str, str]) -> None:
+        """The last build's keys of the shards indexed again or gone, read from their old bundles in
+        the cache before these are removed (when only a few changed: a full rebuild reads none)."""
+        replaced = [shard for shard, digest in previous.items() if self.hashes.get(shard) != digest]
+        if self.cache is None or len(replaced) > self.OLD_KEYS_AT_MOST:
+            return
+        for shard in replaced:
+            keys = read_pickle(self.cache / f"pagefind-{shard}-{previous[shard]}" / "keys.pickle")
+            if isinstance(keys, str):
+                self.old_keys[shard] = keys
 
 
 def scratch_parent(cache: Path | None) -> Path:
