@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable
 
 from .body import BodyRenderer, make_excerpt, plain_text, url_as_browser_reads
-from .clean import normalize_newlines, single_line, strip_controls
+from .clean import normalize_newlines, removed, single_line, strip_controls
 from .config import Config
 from .errors import BuildError, Problem
 from .model import Article, IssueMeta
@@ -46,7 +46,7 @@ def clean_text(text: str, shown: str) -> tuple[str, list[Problem]]:
     """A file's text without BOM, with LF line ends and without control characters (each removed
     one a warning naming its line)."""
     text, found = strip_controls(normalize_newlines(text.removeprefix("\ufeff")))
-    return text, [Problem(shown, f"control character {char} removed", line) for line, char in found]
+    return text, [Problem(shown, removed(char), line) for line, char in found]
 
 
 def split_front_matter(text: str, shown: str) -> FrontMatter:

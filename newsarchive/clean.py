@@ -18,6 +18,11 @@ def strip_controls(text: str, first_line: int = 1) -> tuple[str, list[tuple[int,
     return CONTROL.sub("", text), found
 
 
+def removed(char: str) -> str:
+    """What a warning says of a control character taken out ('U+000B')."""
+    return f"control character {char} removed"
+
+
 def single_line(text: str) -> str:
     """A one-line field (a headline, a name): line breaks become one space. A newline in a title
     would start a new field in RIS and BibTeX files and a new line in a feed reader's list."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .articles import display_path, split_front_matter
 from .body import markdown_escape
-from .clean import single_line, strip_controls
+from .clean import removed, single_line, strip_controls
 from .errors import BuildError, Problem
 from .importer import Draft, PageImport, check_nothing_lost, parse_page
 from .rawpage import decode
@@ -154,7 +154,7 @@ def run_import(options: ImportOptions) -> tuple[list[Path], dict]:
     text, encoding = decode(data, shown)
     text, controls = strip_controls(text)
     result = parse_page(text, shown)
-    result.warnings += [{"line": line, "warning": f"control character {char} removed"} for line, char in controls]
+    result.warnings += [{"line": line, "warning": removed(char)} for line, char in controls]
     check_nothing_lost(text, result, shown)
     files = plan(result, options)
     clashes = [p for p, content, _ in files if p.exists() and p.read_text(encoding="utf-8") != content]

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .clean import strip_controls
+from .clean import removed, strip_controls
 from .errors import BuildError, Problem
 
 
@@ -103,7 +103,7 @@ def _clean(value: Any, shown: str, line: int, key: str, warnings: list[Problem])
     if isinstance(value, str):
         value, found = strip_controls(value)
         for _, char in found:
-            warnings.append(Problem(shown, f"control character {char} removed", line, key))
+            warnings.append(Problem(shown, removed(char), line, key))
         return value
     if isinstance(value, list):
         return [_clean(v, shown, line, key, warnings) for v in value]
