@@ -6,23 +6,24 @@ import contextlib
 import datetime
 import difflib
 import gc
-import hashlib
 import multiprocessing
 import os
-import pickle
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .body import BodyRenderer, make_excerpt, plain_text, url_as_browser_reads
 from .clean import normalize_newlines, removed, single_line, strip_controls
 from .config import Config
+from .digests import blake16
 from .errors import BuildError, Problem
 from .model import Article, IssueMeta
-from .write import read_pickle, write_atomically
 from .yamlfile import load_mapping
+
+if TYPE_CHECKING:  # parsing reads through the cache it is given; it knows nothing of where it is kept
+    from .state import ParseCache
 
 ISSUE_FILE = "issue.yaml"
 KNOWN = ("title", "kicker", "subtitle", "date", "section", "page", "order",
@@ -174,7 +175,7 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     return replace(article, body_html=body_html, warnings=tuple(warnings),
                    byline_missing=any(name not in text for name in article.reporters),
                    excerpt=make_excerpt(body_html, config.excerpt_length),
-                   headline_digest=hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest())
+                   headline_digest=blake16(shown.encode("utf-8")))
 
 
 def field_line(path: Path, key: str) -> int | None:
@@ -333,7 +334,7 @@ def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article
             text = data.decode("utf-8")
             source = path.relative_to(config.content).as_posix()
             article = parse_article(text, source, config, renderer, shown)
-            articles.append(replace(article, digest=hashlib.blake2b(data, digest_size=16).hexdigest()))
+            articles.append(replace(article, digest=blake16(data)))
         except UnicodeDecodeError as exc:
             problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
         except OSError as exc:  # gone or changed since the folder was listed
@@ -358,62 +359,6 @@ def _parse_chunk(start: int) -> tuple[list[Article], list[Problem]]:
     """_parse_files in a worker process."""
     gc.enable()  # the build reads the model with the collector off; parsing makes garbage of its own
     return _parse_files(start)
-
-
-class ParseCache:
-    """Parsed articles (and issue files) kept between builds in the cache folder, one file per content folder of the
-    first two levels (a month, usually), so that an edit rewrites one small file. An article is reused while its file's
-    size and modification time are unchanged; `key` (code and settings) must match too."""
-
-    def __init__(self, folder: Path | None, key: str):
-        self.folder, self.key = folder, key
-        self.entries: dict[str, tuple[int, int, Article | IssueMeta]] = {}  # source → (size, mtime_ns, parsed)
-        self.changed: set[str] = set()  # groups to write back
-        self.used: set[str] = set()  # the files of this build
-        if folder is None:
-            return
-        for file in sorted(folder.glob("articles-*.pickle")):
-            stored = read_pickle(file)  # a damaged or old cache file is simply not used
-            if isinstance(stored, dict) and stored.get("key") == key:
-                self.entries.update(stored["entries"])
-
-    @staticmethod
-    def group(source: str) -> str:
-        return "/".join(source.split("/")[:2])
-
-    def get(self, source: str, st: os.stat_result):
-        self.used.add(source)
-        entry = self.entries.get(source)
-        return entry[2] if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns else None
-
-    def put(self, source: str, st: os.stat_result, parsed) -> None:
-        self.entries[source] = (st.st_size, st.st_mtime_ns, parsed)
-        self.changed.add(self.group(source))
-
-    def save(self) -> None:
-        """Write back the groups that changed, holding only the files this build read."""
-        if self.folder is None:
-            return
-        for source in set(self.entries) - self.used:
-            self.changed.add(self.group(source))
-            del self.entries[source]
-        by_group: dict[str, dict] = {group: {} for group in self.changed}
-        for source, entry in self.entries.items():
-            group = self.group(source)
-            if group in by_group:
-                by_group[group][source] = entry
-        for group, entries in sorted(by_group.items()):
-            file = self.folder / f"articles-{group_file(group)}.pickle"
-            if entries:
-                write_atomically(file, pickle.dumps({"key": self.key, "entries": entries},
-                                                    protocol=pickle.HIGHEST_PROTOCOL))
-            else:  # the folder's articles are all gone
-                file.unlink(missing_ok=True)
-        self.changed.clear()
-
-
-def group_file(group: str) -> str:
-    return hashlib.blake2b(group.encode(), digest_size=8).hexdigest()
 
 
 def read_content(config: Config, jobs: int = 1, cache: ParseCache | None = None,

@@ -13,7 +13,7 @@ from .model import KINDS, Article, Issue, Term, listings
 
 FIXED = (urls.HOME, urls.ARCHIVE, urls.SEARCH, urls.SAVED, urls.NOT_FOUND, urls.FEED, urls.SITEMAP, urls.ROBOTS,
          urls.MANIFEST, urls.SERVICE_WORKER, urls.HEADLINES, urls.VARIANTS, urls.FILTERS, urls.NOJEKYLL, urls.MARKER)
-RESERVED = ("pagefind/", "static/")  # folders the build fills (the search index; layouts' static files)
+RESERVED = (urls.PAGEFIND, "static/")  # folders the build fills (the search index; layouts' static files)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import urls
 from .articles import display_path, field_line
@@ -25,15 +25,16 @@ def newest_first(article: Article) -> tuple:
 
 
 def collect_site(config: Config, articles: list[Article], metas: list[IssueMeta],
-                 problems: Iterable[Problem] = ()) -> Site:
+                 problems: Iterable[Problem] = (), slugify: Callable[[str], str] = urls.slugify) -> Site:
     """Gather articles into issues, pages, terms and neighbours, and claim every output file.
 
     Raises BuildError with every problem at once: those passed in (files that did not parse),
-    URL collisions, links in bodies that lead nowhere."""
+    URL collisions, links in bodies that lead nowhere. `slugify` makes the slugs of titles and
+    names (a build passes one that remembers them)."""
     problems = list(problems)
     shown = lambda source: display_path(config.content / source) if source else ""  # noqa: E731
 
-    articles = sorted((a if a.slug else replace(a, slug=urls.slugify(a.title)) for a in articles),
+    articles = sorted((a if a.slug else replace(a, slug=slugify(a.title)) for a in articles),
                       key=newest_first)
     if not articles and not problems:
         problems.append(Problem(display_path(config.content), "no articles found: expected *.md files with front matter"))
@@ -46,7 +47,7 @@ def collect_site(config: Config, articles: list[Article], metas: list[IssueMeta]
     issues = tuple(make_issue(config, date, tuple(group), meta_by_date.get(date))
                    for date, group in itertools.groupby(articles, key=lambda a: a.date))
     warnings: list[Problem] = []
-    terms = {kind: make_terms(kind, articles, shown, warnings) for kind in KINDS}
+    terms = {kind: make_terms(kind, articles, shown, warnings, slugify) for kind in KINDS}
     years = make_calendar(issues)
     claims, collisions = claim_site(articles, issues, [year for year, _ in years], terms, config.per_page,
                                     static_files(config.layouts, DEFAULT_LAYOUTS), shown)
@@ -106,7 +107,8 @@ def names_of(article: Article, kind: str) -> tuple[str, ...]:
     return article.topics if kind == "topics" else article.reporters
 
 
-def make_terms(kind: str, articles: list[Article], shown, warnings: list[Problem]) -> tuple[Term, ...]:
+def make_terms(kind: str, articles: list[Article], shown, warnings: list[Problem],
+               slugify: Callable[[str], str] = urls.slugify) -> tuple[Term, ...]:
     """The terms of one kind in pinyin order, each with its articles newest first.
 
     A term's URL stays put: of names with the same pinyin (张伟, 章炜), the one printed first keeps
@@ -119,7 +121,7 @@ def make_terms(kind: str, articles: list[Article], shown, warnings: list[Problem
     first_printed = {name: (group[-1].date, group[-1].source, name) for name, group in members.items()}
     taken = defaultdict(list)
     for name in members:
-        taken[urls.slugify(name)].append(name)
+        taken[slugify(name)].append(name)
     slugs = {}
     for slug, names in taken.items():
         names.sort(key=first_printed.get)

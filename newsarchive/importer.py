@@ -15,8 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
-from .rawpage import (HAN, HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, reporters_of,
+from .rawpage import (HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, reporters_of,
                       split_blocks, starts_enumeration, starts_mid_sentence, suspicious_tokens)
+from .text import HAN
 
 
 @dataclass

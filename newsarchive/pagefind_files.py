@@ -9,11 +9,12 @@ are named again from their new bytes, the meta file's name written into pagefind
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from pathlib import Path
 
 import cbor2
+
+from .digests import blake16
 
 MAGIC = b"pagefind_dcd"  # what every Pagefind data file starts with, once decompressed
 FILTERS, SORTS = 3, 4  # the meta file's lists of [filter, file hash] and [sort, page order]
@@ -29,7 +30,7 @@ def read(path: Path):
 def write(folder: Path, prefix: str, suffix: str, digits: int, value) -> str:
     """Write a data file named by its bytes (as Pagefind names them); return its hash name."""
     data = gzip.compress(MAGIC + cbor2.dumps(value), compresslevel=9, mtime=0)
-    name = f"{prefix}_{hashlib.blake2b(data, digest_size=16).hexdigest()[:digits]}"
+    name = f"{prefix}_{blake16(data)[:digits]}"
     (folder / f"{name}{suffix}").write_bytes(data)
     return name
 

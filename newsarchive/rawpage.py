@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 
 from .clean import normalize_newlines
 from .errors import BuildError, Problem
+from .text import CLOSING_BRACKETS, HAN, PAUSES
 
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 NAME = rf"[{HAN}·]{{2,4}}"  # a Chinese personal name
 # Characters after which a paragraph may really end.
 END = "。！？!?…；;：:”’」』）)】.—"
-OPENERS = "“‘「『（(【《〈"
-CLOSERS = "”’」』）)】》〉"
-PUNCT = "，、。！？；：,.!?;:"
 
 _DATELINE = re.compile(
     r"^(?:■\s*)?(?:【本报讯】|本报讯\s*[(（][^()（）]*(?:[)）]|$)|本报[^\s，。]{0,8}电\s*[(（][^()（）]*[)）]|"
@@ -98,8 +95,8 @@ def is_cut(text: str) -> bool:
     text = text.rstrip()
     if not text:
         return False
-    if text[-1] in CLOSERS:
-        inner = text.rstrip(CLOSERS)
+    if text[-1] in CLOSING_BRACKETS:
+        inner = text.rstrip(CLOSING_BRACKETS)
         return not inner or inner[-1] not in END
     return text[-1] not in END
 
@@ -119,7 +116,7 @@ def starts_mid_sentence(text: str) -> bool:
     text = text.lstrip()
     if not text:
         return False
-    if text[0] in PUNCT or text[0] in CLOSERS:
+    if text[0] in PAUSES or text[0] in CLOSING_BRACKETS:
         return True
     m = re.match(rf"^([{HAN}])[，、；]|^([{HAN}]{{2}})[，；]", text)  # 纺织、修水利… is a list, a start
     return bool(m) and (m.group(1) or m.group(2)) not in CONNECTIVES

@@ -5,11 +5,9 @@ from __future__ import annotations
 import calendar
 import datetime
 import functools
-import hashlib
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator
 
 import jinja2
@@ -18,8 +16,11 @@ from markupsafe import Markup
 
 from . import cite, urls
 from .config import DEFAULT_LAYOUTS, Config
+from .digests import code_digest, config_fingerprint, digest_of, layouts_digest
 from .errors import BuildError, Problem
-from .model import KINDS, Article, Site, Term, listings
+from .search import page as search_page
+from .search import records as search_filters
+from .model import KINDS, Article, Site, listings
 
 WEEKDAYS = "一二三四五六日"
 
@@ -37,29 +38,6 @@ class Task:
 
 
 _INDENT = re.compile(r"\n[ \t]*(?:\n[ \t]*)*(?=<)")  # line breaks, indentation and blank lines before a tag
-
-
-def digest_of(*parts: str) -> str:
-    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
-
-
-@functools.cache
-def code_digest() -> str:
-    """The package's own code: a new version may render anything differently."""
-    digest = hashlib.blake2b(digest_size=16)
-    for file in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()
-
-
-def layouts_digest(config: Config) -> str:
-    """Every layout file (static files aside: they are copied, not rendered)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for n, folder in enumerate(dict.fromkeys([config.layouts, DEFAULT_LAYOUTS])):
-        if folder.is_dir():
-            for file in sorted(p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).parts[0] != "static"):
-                digest.update(f"{n}/{file.relative_to(folder).as_posix()}".encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -84,7 +62,8 @@ def make_environment(config: Config) -> jinja2.Environment:
     )
     env.globals.update(url=_url, abs_url=_abs_url, link_url=_link_url, month_grid=month_grid, weekdays=WEEKDAYS,
                        kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path, archive_year=urls.archive_year_path,
-                       stable_id=_stable_id, cite=cite)
+                       stable_id=_stable_id, cite=cite, site_paths=urls.PATHS, kind_path=urls.kind_path,
+                       search_settings=search_page.settings)
     env.filters.update(cn_date=cn_date, json=_json, stamp=_stamp)
     return env
 
@@ -257,7 +236,7 @@ class Renderer:
     @functools.cached_property
     def base(self) -> str:
         config = self.site.config
-        return digest_of(code_digest(), layouts_digest(config), repr(sorted(vars(config).items())))
+        return digest_of(code_digest(), layouts_digest(config), config_fingerprint(config))
 
     @functools.cached_property
     def views(self) -> dict[str, str]:
@@ -316,12 +295,10 @@ class Renderer:
 def filter_counts(site: Site) -> str:
     """search/filters.json: each search filter's values and their article counts, as Pagefind
     would report them, for the search page to show before any index is loaded."""
-    counts: dict[str, dict[str, int]] = {"section": {}, "year": {}, "reporter": {}, "topic": {}}
+    counts: dict[str, dict[str, int]] = {key: {} for key, _ in search_filters.FILTERS}
     for a in site.articles:
-        for key, values in (("section", [a.section]), ("year", [urls.year_of(a.date)]),
-                            ("reporter", a.reporters), ("topic", a.topics)):
-            for value in values:
-                counts[key][value] = counts[key].get(value, 0) + 1
+        for key, value in search_filters.filter_values(a, site.issue_of[a.source]):
+            counts[key][value] = counts[key].get(value, 0) + 1
     return json.dumps({k: dict(sorted(v.items())) for k, v in counts.items() if v}, ensure_ascii=False,
                       separators=(",", ":"))
 

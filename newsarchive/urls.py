@@ -30,7 +30,8 @@ SERVICE_WORKER = "sw.js"
 HEADLINES = "search/headlines.js"
 VARIANTS = "search/variants.json"
 FILTERS = "search/filters.json"
-SHARDS = "pagefind/shards.json"
+PAGEFIND = "pagefind/"  # the search index: a Pagefind bundle per shard, the shard list and router
+SHARDS = PAGEFIND + "shards.json"
 MARKER = ".newsarchive-build"  # marks a folder this tool wrote, so it may replace it
 NOJEKYLL = ".nojekyll"
 MAX_SLUG = 60
@@ -63,7 +64,13 @@ def archive_year_path(year: int) -> str:
 
 
 def kind_path(kind: str) -> str:
+    """The index of one kind of term (sections/, reporters/, topics/)."""
     return f"{kind}/"
+
+
+# the fixed pages and files, by name, for layouts: url(site_paths.archive)
+PATHS = {"home": HOME, "archive": ARCHIVE, "search": SEARCH, "saved": SAVED, "not_found": NOT_FOUND, "feed": FEED,
+         "manifest": MANIFEST, "service_worker": SERVICE_WORKER}
 
 
 def term_path(term: Term, page: int = 1) -> str:
@@ -129,21 +136,30 @@ def stable_id(base_url: str, path: str) -> str:
     return absolute_url(base_url, path) or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'newsarchive:' + path)}"
 
 
-SLUGS: dict[tuple[str, int], str] = {}  # slugs made so far; kept between builds (pypinyin takes a while to load)
-
-
 def slugify(text: str, limit: int = MAX_SLUG) -> str:
     """An ASCII slug from Chinese or Latin text: 哈尔滨日报 → ha-er-bin-ri-bao."""
-    slug = SLUGS.get((text, limit))
-    if slug is None:
-        from pypinyin import Style, lazy_pinyin
-        words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: [s])
-        raw = "-".join(words).lower()
-        slug = re.sub(r"[^a-z0-9]+", "-", raw).strip("-")
-        if len(slug) > limit:
-            slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
-        slug = SLUGS[(text, limit)] = slug or short_hash(text)
-    return slug
+    from pypinyin import Style, lazy_pinyin
+    words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: [s])
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return slug or short_hash(text)
+
+
+class Slugs:
+    """slugify, remembering what it made (a build keeps them for the next one: pypinyin takes a
+    while to load, and a build that finds every slug known never loads it)."""
+
+    def __init__(self, known: dict[tuple[str, int], str] | None = None):
+        self.known = dict(known or {})
+        self.added = 0
+
+    def __call__(self, text: str, limit: int = MAX_SLUG) -> str:
+        slug = self.known.get((text, limit))
+        if slug is None:
+            slug = self.known[(text, limit)] = slugify(text, limit)
+            self.added += 1
+        return slug
 
 
 def short_hash(text: str) -> str:

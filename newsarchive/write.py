@@ -7,7 +7,6 @@ import contextlib
 import fcntl
 import json
 import os
-import pickle
 import shutil
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from .errors import BuildError, Problem
+from .state import Manifest, write_atomically
 from .urls import MARKER, output_file
 
 STAGING_PREFIX = ".staging-"
@@ -100,7 +100,7 @@ class Writer:
         self._scratch.clear()
 
     def commit(self, changed: set[str] | None = None, removed: set[str] = frozenset(), journal: Path | None = None,
-               manifest: dict | None = None) -> None:
+               manifest: Manifest | None = None, manifest_file: Path | None = None) -> None:
         """Make the staged build the site.
 
         With nothing kept from the last build (changed is None), the staging folder replaces the
@@ -109,29 +109,29 @@ class Writer:
         one (`finish_commit`). When most files changed, the kept ones are linked into staging
         and the folders swapped instead.
 
-        `manifest` (what the build wrote) is saved beside the journal with the identity of the
+        `manifest` (what the build wrote) is saved in `manifest_file` with the identity of the
         site's marker file, so that the next build knows the site is still this one.
         """
         self._drop_scratch()
         if changed is not None and self.output.exists():
             kept = self.written - self.staged
             if len(changed) <= len(kept):
-                self.commit_changes(changed, removed, journal, manifest)
+                self.commit_changes(changed, removed, journal, manifest, manifest_file)
                 return
             for rel in kept:
                 target = self.staging / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.link(self.output / rel, target)
         self.swap()
-        if journal is not None and manifest is not None:
-            save_manifest(journal.with_name(MANIFEST), manifest, self.output / MARKER)
+        if manifest is not None:
+            manifest.save(manifest_file, self.output / MARKER)
 
-    def commit_changes(self, changed: set[str], removed: set[str], journal: Path, manifest: dict) -> None:
-        path = journal.with_name(MANIFEST)
+    def commit_changes(self, changed: set[str], removed: set[str], journal: Path, manifest: Manifest,
+                       manifest_file: Path) -> None:
         marker = (self.staging if MARKER in changed else self.output) / MARKER  # a move keeps the identity
-        save_manifest(path.with_suffix(".next"), manifest, marker)
+        manifest.save(manifest_file.with_suffix(".next"), marker)
         record = {"staging": str(self.staging), "output": str(self.output), "moves": sorted(changed),
-                  "deletes": sorted(removed), "manifest": str(path)}
+                  "deletes": sorted(removed), "manifest": str(manifest_file)}
         write_atomically(journal, json.dumps(record, ensure_ascii=False).encode())
         self.committing = True  # from here on the staged files belong to the journal
         finish_commit(journal)
@@ -165,44 +165,6 @@ def inside_the_site(rel: str) -> str:
     if "\x00" in rel or pure.is_absolute() or ".." in pure.parts or rel.startswith("/"):
         raise BuildError([Problem(rel, "refusing to write outside the site folder")])
     return rel
-
-
-MANIFEST = "manifest.pickle"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
-
-
-def read_pickle(path: Path, default=None):
-    """A cache file written with write_atomically(path, pickle.dumps(...)); `default` if it is
-    missing or damaged (a cache is only ever a shortcut)."""
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except Exception:
-        return default
-
-
-def save_manifest(path: Path, manifest: dict, marker: Path) -> None:
-    st = marker.stat()
-    data = {**manifest, "marker": [st.st_ino, st.st_mtime_ns]}
-    write_atomically(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def load_manifest(path: Path, marker: Path) -> dict | None:
-    """The manifest, if the output folder is still the one it describes (by its marker file)."""
-    manifest = read_pickle(path)
-    try:
-        st = marker.stat()
-    except OSError:
-        return None
-    return manifest if isinstance(manifest, dict) and manifest.get("marker") == [st.st_ino, st.st_mtime_ns] else None
 
 
 def finish_commit(journal: Path) -> None:

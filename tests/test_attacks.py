@@ -211,10 +211,10 @@ def test_a_second_build_waits_for_the_one_writing_the_site(tmp_path, capsys):
     article(content, "a")
     config = make_config(tmp_path, content)
     build(config)
-    from newsarchive.pipeline import LOCK, cache_folder
+    from newsarchive.state import BuildState
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from pathlib import Path; from newsarchive.write import output_lock\n"
-        f"with output_lock(Path({str(cache_folder(config) / LOCK)!r})):\n"
+        f"with output_lock(Path({str(BuildState(config).lock)!r})):\n"
         "    print('held', flush=True); time.sleep(3)")], cwd=Path(__file__).parent.parent, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     article(content, "a", title="孔明灯二")

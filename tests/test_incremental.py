@@ -8,6 +8,7 @@ import pytest
 
 from newsarchive import pipeline, write
 from newsarchive.pipeline import build
+from newsarchive.state import BuildState
 from tests.conftest import make_config
 from tests.factories import snapshot
 
@@ -116,9 +117,9 @@ def test_a_build_killed_while_moving_files_in_is_finished_by_the_next(archive, t
         build(config)
     monkeypatch.undo()
     assert len(moves) == 1
-    assert (pipeline.cache_folder(config) / pipeline.JOURNAL).exists()
+    assert BuildState(config).journal.exists()
     build(config)
-    assert not (pipeline.cache_folder(config) / pipeline.JOURNAL).exists()
+    assert not BuildState(config).journal.exists()
     assert_same_as_clean_build(config, tmp_path, "killed")
 
 
@@ -176,7 +177,7 @@ def test_a_shard_indexed_again_with_the_same_records_replaces_its_whole_bundle(a
     import json
     import os
     config = archive
-    cache = pipeline.cache_folder(config)
+    cache = BuildState(config).folder
     for bundle in cache.glob("pagefind-*"):
         shutil.rmtree(bundle)
     article = next(iter(sorted(config.content.rglob("*.md"))))

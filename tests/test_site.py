@@ -19,7 +19,7 @@ def test_the_sample_has_every_kind_of_page(sample_site):
     expected = ["index.html", "archive/index.html", "archive/2024/index.html", "search/index.html", "404.html", "2024/02/02/index.html",
                 "sections/index.html", "topics/index.html", "reporters/index.html",
                 "sections/shi-zheng/index.html", "topics/kong-ming-deng/index.html", "reporters/li-jia-qi/index.html",
-                ".nojekyll", "static/style.css", "static/search.js", "pagefind/shards.json", "pagefind/2024/pagefind.js"]
+                ".nojekyll", "static/style.css", "static/search-engine.js", "pagefind/shards.json", "pagefind/2024/pagefind.js"]
     expected += [f"2024/02/02/{slug}/index.html" for slug in ARTICLES]
     missing = [rel for rel in expected if not (sample_site / rel).is_file()]
     assert missing == []
@@ -72,7 +72,8 @@ def test_unknown_front_matter_keys_reach_templates(sample_site):
 def test_pagefind_reads_a_record_of_each_article_not_the_page(sample_site, tmp_path):
     from tests.conftest import make_config
     from newsarchive.pipeline import load_site
-    from newsarchive.search import body_text, record, record_page, route_keys
+    from newsarchive.search.records import body_text, record, record_page
+    from newsarchive.search.router import route_keys
     from tests.conftest import ROOT
     site = load_site(make_config(tmp_path, ROOT / "content"))
     article = next(a for a in site.articles if a.slug == "renda-changweihui-2023-gongzuo-zongshu")
@@ -217,7 +218,8 @@ def test_router_keys_are_the_han_characters_and_adjacent_pairs_of_each_text():
     """route_keys reads pairs as 64-bit words of UTF-32 text; it must equal the plain definition:
     whitespace removed, pairs of Han characters side by side within one text, never across texts."""
     import random
-    from newsarchive.search import HAN, route_keys
+    from newsarchive.search.router import route_keys
+    from newsarchive.text import HAN
 
     def plain(texts):
         keys = set()

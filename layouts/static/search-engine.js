@@ -1,24 +1,30 @@
-/* Full-text search over the archive with Pagefind.
+/* The search engine: full-text search over the archive with Pagefind (no page of its own: the
+ * search page, search-page.js, and window.archiveSearch use it).
  *
- * The index holds every Han character as its own word (newsarchive/search.py), so a query is
- * rewritten the same way and sent as an exact phrase: 人大常委会 → "人 大 常 委 会". That finds
+ * The index holds every Han character as its own word (newsarchive/search/records.py), so a query
+ * is rewritten the same way and sent as an exact phrase: 人大常委会 → "人 大 常 委 会". That finds
  * every article containing the query as a substring, as find-in-page does. Phrase results are
  * not ranked, so they are ordered by date.
+ *
+ * What counts as Han, the filters and the index's paths come from the build (newsarchive/text.py,
+ * newsarchive/search/page.py), written into the page as JSON: #search-settings.
  */
 (function () {
   "use strict";
 
-  var HAN = "\\u2e80-\\u2fdf\\u3005\\u3007\\u3021-\\u3029\\u3038-\\u303b\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
-  var CJK = HAN + "\\u3000-\\u303f\\uff00-\\uffef\\u2018-\\u201f\\u2014\\u2026\\u00b7";
-  var SYMBOLS = "×○";  // words of their own, as in the index (newsarchive/search.py)
+  var settingsTag = document.getElementById("search-settings");
+  if (!settingsTag) return;
+  var SETTINGS = JSON.parse(settingsTag.textContent);
+  var PATHS = SETTINGS.paths;
+  var HAN = SETTINGS.han;
+  var CJK = HAN + SETTINGS.cjkPunctuation;
+  var SYMBOLS = SETTINGS.symbols;  // words of their own, as in the index
   var HAN_BOUNDARY = new RegExp("(?<=[" + HAN + SYMBOLS + "])(?=\\S)|(?<=\\S)(?=[" + HAN + SYMBOLS + "])", "gu");
   // a gap Pagefind's excerpt shows beside a Han character or CJK punctuation mark
   var CJK_GAP_AFTER = new RegExp("([" + CJK + "](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "\\p{P}])", "gu");
   var CJK_GAP_BEFORE = new RegExp("([\\p{P}](?:</mark>)?)\\s+(?=(?:<mark>)?[" + CJK + "])", "gu");
   // Pagefind joins a headline and the next block with ". "; in Chinese an ideographic space reads right
   var BLOCK_JOIN = new RegExp("([" + CJK + "])\\.(</mark>)?\\s*(?=(?:<mark>)?[" + CJK + "\\u25a0])", "gu");
-  var FILTERS = [["section", "栏目"], ["year", "年份"], ["reporter", "记者"], ["topic", "主题"]];
-  var PAGE_SIZE = 20;
 
   /** 人大常委会 → "人 大 常 委 会": the query as the index holds it. */
   function toPhrase(query) {
@@ -41,11 +47,11 @@
   var root = new URL(document.documentElement.dataset.root || "./", location.href);
   var shardsLoading = null;
 
-  /** The search index comes in shards (a year, or a month of a busy year): pagefind/shards.json. */
+  /** The search index comes in shards (a year, a month or a third of a month): pagefind/shards.json. */
   function loadShards() {
     if (!shardsLoading) {
-      shardsLoading = fetch(new URL("pagefind/shards.json", root).href)
-        .then(function (r) { if (!r.ok) throw new Error("pagefind/shards.json: " + r.status); return r.json(); })
+      shardsLoading = fetch(new URL(PATHS.shards, root).href)
+        .then(function (r) { if (!r.ok) throw new Error(PATHS.shards + ": " + r.status); return r.json(); })
         .then(function (list) { return list.map(function (info) { return { info: info, pagefind: null }; }); });
     }
     return shardsLoading;
@@ -54,7 +60,7 @@
   /** Each shard is a Pagefind bundle of its own, loaded when first searched. */
   function openShard(shard) {
     if (!shard.pagefind) {
-      var url = new URL("pagefind/" + shard.info.path + "pagefind.js", root).href;
+      var url = new URL(PATHS.pagefind + shard.info.path + "pagefind.js", root).href;
       shard.pagefind = import(url).then(function (pagefind) {
         return pagefind.options({ baseUrl: root.pathname, excerptLength: 40 }).then(function () {
           return pagefind.init();
@@ -70,7 +76,7 @@
   var routerFiles = {};
 
   /** Han characters, and pairs of adjacent Han characters, of a query (whitespace removed): as the
-   *  build lists them per shard in pagefind/router/ (newsarchive/search.py route_keys). */
+   *  build lists them per shard in pagefind/router/ (newsarchive/search/router.py route_keys). */
   function routeKeys(text) {
     var chars = Array.from(text.replace(/\s+/g, ""));
     var isHan = function (c) { return new RegExp("^[" + HAN + "]$", "u").test(c); };
@@ -92,13 +98,13 @@
     if (shards.length < 2 || !forms.length) return Promise.resolve(shards);
     var keysOfForms = forms.map(routeKeys);
     if (keysOfForms.some(function (keys) { return !keys.length; })) return Promise.resolve(shards);
-    routerMeta = routerMeta || fetch(new URL("pagefind/router.json", root).href).then(function (r) { return r.json(); });
+    routerMeta = routerMeta || fetch(new URL(PATHS.router, root).href).then(function (r) { return r.json(); });
     return routerMeta.then(function (meta) {
       var wanted = {};
       keysOfForms.forEach(function (keys) { keys.forEach(function (k) { wanted[routeBucket(k, meta.buckets)] = true; }); });
       return Promise.all(Object.keys(wanted).map(function (n) {
         if (!routerFiles[n]) {
-          routerFiles[n] = fetch(new URL("pagefind/router/" + n + ".json", root).href)
+          routerFiles[n] = fetch(new URL(PATHS.routerBucket.replace("{n}", n), root).href)
             .then(function (r) { return r.ok ? r.json() : {}; });
         }
         return routerFiles[n];
@@ -177,7 +183,6 @@
 
   function sum(a, b) { return a + b; }
 
-
   function pagefindFilters(filters) {
     var out = {};
     Object.keys(filters || {}).forEach(function (key) {
@@ -192,7 +197,7 @@
   /** OpenCC's character tables for this archive (search/variants.json): 哈爾濱 → 哈尔滨 and back. */
   function loadVariants() {
     if (!variantsLoading) {
-      variantsLoading = fetch(new URL("search/variants.json", root).href)
+      variantsLoading = fetch(new URL(PATHS.variants, root).href)
         .then(function (r) { return r.ok ? r.json() : {}; })
         .catch(function () { return {}; });
     }
@@ -208,8 +213,6 @@
     var forms = [query, convert(query, tables.t2s), convert(query, tables.s2t)];
     return forms.filter(function (f, i) { return f && forms.indexOf(f) === i; });
   }
-
-
 
   function squash(text) {
     return (text || "").replace(/\s+/g, "");
@@ -308,7 +311,7 @@
 
   /** Filter values and counts of the whole archive, written by the build (no index is loaded). */
   function allFilters() {
-    return fetch(new URL("search/filters.json", root).href).then(function (r) { return r.ok ? r.json() : null; });
+    return fetch(new URL(PATHS.filters, root).href).then(function (r) { return r.ok ? r.json() : null; });
   }
 
   /** Resolves to the URLs of every result, in display order. */
@@ -322,250 +325,8 @@
     });
   };
 
-  // ---- the page ----
-  var form = document.getElementById("search-form");
-  if (!form) return;
-  var input = document.getElementById("search-q");
-  var sortSelect = document.getElementById("search-sort");
-  var fromInput = document.getElementById("search-from");
-  var toInput = document.getElementById("search-to");
-  var status = document.getElementById("search-status");
-  var list = document.getElementById("search-results");
-  var more = document.getElementById("search-more");
-  var filterBox = document.getElementById("search-filters");
-  var state = { q: "", sort: "desc", filters: {}, from: "", to: "" };
-  var current = null;
-  var shown = 0;
-  var generation = 0;
-
-  if (location.protocol === "file:") {
-    document.getElementById("search-offline").hidden = false;
-    headlineSearch();
-    return;
-  }
-
-  /** From disk, Pagefind cannot load; search headlines, reporters and dates from search/headlines.js. */
-  function headlineSearch() {
-    var loaded = new Promise(function (resolve, reject) {
-      var tag = document.createElement("script");
-      tag.src = new URL("search/headlines.js", root).href;
-      tag.onload = function () { resolve(window.ARCHIVE_HEADLINES || []); };
-      tag.onerror = reject;
-      document.head.appendChild(tag);
-    });
-    function run() {
-      var q = input.value.trim();
-      var sort = sortSelect.value;
-      var from = isoDay(fromInput.value), to = isoDay(toInput.value) || "\uffff";
-      list.textContent = "";
-      if (!q && !from && to === "\uffff") { status.textContent = ""; return; }
-      loaded.then(function (rows) {
-        var found = rows.filter(function (r) {
-          var date = r[1], cn = cnDate(date);
-          return from <= date && date <= to && (!q || [r[2], r[3], r[4], r[5], r[6], date, cn].some(function (field) {
-            return String(field).indexOf(q) >= 0;
-          }));
-        });
-        if (sort === "asc") found.reverse();
-        found.forEach(function (r) {
-          list.appendChild(renderResult({
-            url: new URL(r[0] + "index.html", root).href,
-            meta: { date: r[1], kicker: r[2], title: r[3], subtitle: r[4], reporter: r[5], section: r[6], page: r[7] },
-          }));
-        });
-        var what = q ? "标题、记者或日期含“" + q + "”的文章" : "所选日期范围内的文章";
-        status.textContent = found.length ? what + "共 " + found.length + " 篇" : "没有" + what;
-      });
-    }
-    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
-    [sortSelect, fromInput, toInput].forEach(function (box) { box.addEventListener("change", run); });
-    var params = new URLSearchParams(location.search);
-    input.value = params.get("q") || "";
-    fromInput.value = isoDay(params.get("from"));
-    toInput.value = isoDay(params.get("to"));
-    run();
-  }
-
-  function readUrl() {
-    var params = new URLSearchParams(location.search);
-    state.q = params.get("q") || "";
-    state.sort = params.get("sort") === "asc" ? "asc" : "desc";
-    state.from = isoDay(params.get("from"));
-    state.to = isoDay(params.get("to"));
-    fromInput.value = state.from;
-    toInput.value = state.to;
-    state.filters = {};
-    FILTERS.forEach(function (f) {
-      var values = params.getAll(f[0]);
-      if (values.length) state.filters[f[0]] = values;
-    });
-    input.value = state.q;
-    sortSelect.value = state.sort;
-  }
-
-  function writeUrl() {
-    var params = new URLSearchParams();
-    if (state.q) params.set("q", state.q);
-    if (state.sort === "asc") params.set("sort", "asc");
-    if (state.from) params.set("from", state.from);
-    if (state.to) params.set("to", state.to);
-    FILTERS.forEach(function (f) {
-      (state.filters[f[0]] || []).forEach(function (v) { params.append(f[0], v); });
-    });
-    var qs = params.toString();
-    history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text != null) node.textContent = text;
-    return node;
-  }
-
-  function cnDate(iso) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
-    return m ? +m[1] + "年" + +m[2] + "月" + +m[3] + "日" : iso || "";
-  }
-
-  function renderResult(data) {
-    var meta = data.meta || {};
-    var li = el("li", "teaser result");
-    var h = el("h3", "headline");
-    var a = el("a");
-    var marks = (current && current.forms || []).map(function (f) { return "hl=" + encodeURIComponent(f); });
-    a.href = data.url + (marks.length ? "?" + marks.join("&") : "");
-    if (meta.kicker) a.appendChild(el("span", "kicker", meta.kicker));
-    a.appendChild(el("span", "title", meta.title || data.url));
-    if (meta.subtitle) a.appendChild(el("span", "subtitle", meta.subtitle));
-    h.appendChild(a);
-    li.appendChild(h);
-    var info = el("p", "teaser-meta");
-    var time = el("time", null, cnDate(meta.date));
-    time.dateTime = meta.date || "";
-    info.appendChild(time);
-    if (meta.page) info.appendChild(el("span", null, "第" + meta.page + "版"));
-    if (meta.section) info.appendChild(el("span", null, meta.section));
-    if (meta.reporter) info.appendChild(el("span", "reporters", "记者 " + meta.reporter));
-    li.appendChild(info);
-    if (data.excerpt) {
-      var p = el("p", "excerpt");
-      p.innerHTML = tidyExcerpt(data.excerpt);  // Pagefind escapes the text; only <mark> is markup
-      li.appendChild(p);
-    }
-    return li;
-  }
-
-  function showMore() {
-    var mine = generation;
-    var search = current;
-    more.disabled = true;  // one batch at a time
-    // The first page shows what the first shard with results holds (one shard's download);
-    // “显示更多” goes on to older shards only when a page is not full.
-    return search.more(shown ? shown + PAGE_SIZE + 1 : 1).then(function () {
-      var batch = search.results.slice(shown, shown + PAGE_SIZE);
-      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
-        if (mine !== generation) return;
-        items.forEach(function (d) { list.appendChild(renderResult(d)); });
-        shown += batch.length;
-        more.hidden = search.complete && shown >= search.results.length;
-        more.disabled = false;
-        renderFilters(search.filters, !search.complete);
-        status.textContent = summary(search);
-      });
-    });
-  }
-
-  function renderFilters(counts, partial) {
-    filterBox.textContent = "";
-    if (partial) filterBox.appendChild(el("p", "count", "计数只含已查到的文章"));
-    FILTERS.forEach(function (f) {
-      var key = f[0];
-      var values = counts && counts[key] ? counts[key] : {};
-      var selected = state.filters[key] || [];
-      var names = Object.keys(values).filter(function (v) { return values[v] > 0 || selected.indexOf(v) >= 0; });
-      selected.forEach(function (v) { if (names.indexOf(v) < 0) names.push(v); });
-      if (!names.length) return;
-      names.sort(function (x, y) {
-        return key === "year" ? y.localeCompare(x) : (values[y] || 0) - (values[x] || 0) || x.localeCompare(y, "zh-CN");
-      });
-      var fieldset = el("fieldset", "filter");
-      fieldset.appendChild(el("legend", null, f[1]));
-      names.forEach(function (name) {
-        var label = el("label");
-        var box = el("input");
-        box.type = "checkbox";
-        box.name = key;
-        box.value = name;
-        box.checked = selected.indexOf(name) >= 0;
-        box.addEventListener("change", function () {
-          var chosen = state.filters[key] || [];
-          state.filters[key] = box.checked ? chosen.concat([name]) : chosen.filter(function (v) { return v !== name; });
-          update();
-        });
-        label.appendChild(box);
-        label.appendChild(document.createTextNode(" " + name + " "));
-        label.appendChild(el("span", "count", "(" + (values[name] || 0) + ")"));
-        fieldset.appendChild(label);
-      });
-      filterBox.appendChild(fieldset);
-    });
-  }
-
-  function update() {
-    writeUrl();
-    var mine = ++generation;
-    list.textContent = "";
-    more.hidden = true;
-    shown = 0;
-    var hasFilters = FILTERS.some(function (f) { return (state.filters[f[0]] || []).length; }) || state.from || state.to;
-    if (!state.q.trim() && !hasFilters) {
-      status.textContent = "";
-      return allFilters()
-        .then(function (counts) { if (mine === generation) renderFilters(counts); })
-        .catch(showError);
-    }
-    status.textContent = "正在搜索……";
-    var options = { filters: state.filters, sort: state.sort, from: state.from, to: state.to };
-    return runSearch(state.q, options).then(function (search) {
-      if (mine !== generation) return;
-      current = search;
-      return showMore();
-    }).catch(showError);
-  }
-
-  function summary(search) {
-    var q = state.q.trim(), n = search.results.length;
-    var what = q ? "包含“" + q + "”的文章" : "符合所选条件的文章";
-    if (!search.complete) {
-      var to = search.searchedTo[state.sort === "asc" ? "last" : "first"];
-      return "找到 " + n + " 篇以上" + what + "（已查到 " + cnDate(to) + "；“显示更多”继续查找更" +
-             (state.sort === "asc" ? "晚" : "早") + "的文章）";
-    }
-    return n ? "找到 " + n + " 篇" + what : "没有找到" + what;
-  }
-
-  function showError(error) {
-    status.textContent = "搜索出错：" + (error && error.message ? error.message : error);
-  }
-
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    state.q = input.value;
-    update();
-  });
-  sortSelect.addEventListener("change", function () {
-    state.sort = sortSelect.value;
-    update();
-  });
-  [fromInput, toInput].forEach(function (box) {
-    box.addEventListener("change", function () {
-      state.from = isoDay(fromInput.value);
-      state.to = isoDay(toInput.value);
-      update();
-    });
-  });
-  more.addEventListener("click", showMore);
-  readUrl();
-  update();
+  /** For the search page's scripts (search-page.js, search-disk.js). */
+  window.ArchiveSearch = { settings: SETTINGS, root: root, run: runSearch, allFilters: allFilters,
+                           tidyExcerpt: tidyExcerpt, isoDay: isoDay };
 })();
+

@@ -1,0 +1,267 @@
+"""What a build remembers between runs, all kept in one cache folder beside the output
+(.newsarchive-cache/<site>/, never published): the source stamp and last figures, the parse cache,
+the manifest of what was written, slugs, which layouts read `site`, the search shards' bundles.
+
+A cache is only ever a shortcut: a file that is missing, damaged or made by other code or
+settings is not used, and the build does the work again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from .config import DEFAULT_LAYOUTS, Config
+from .digests import PACKAGE, code_digest, config_fingerprint
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temp, path)
+
+
+def read_pickle(path: Path, default=None):
+    """A cache file written with write_atomically(path, pickle.dumps(...)); `default` if it is
+    missing or damaged."""
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except Exception:
+        return default
+
+
+def write_pickle(path: Path, value) -> None:
+    write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class Unit(NamedTuple):
+    """A piece of rendering (or the static files, a search shard…) as the manifest remembers it:
+    the signature of what it shows (None: made every time) and its files with their digests."""
+
+    signature: str | None
+    files: dict[str, str]
+
+
+@dataclass
+class Manifest:
+    """What a build wrote: every unit's files, and the search router's state for its next update."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    router: dict | None = None
+
+    def files(self) -> dict[str, str]:
+        """Every file of the site → its digest."""
+        return {rel: digest for unit in self.units.values() for rel, digest in unit.files.items()}
+
+    def save(self, path: Path, marker: Path) -> None:
+        """Saved with the identity of the site's marker file, so that the next build knows the
+        output folder is still the one this manifest describes."""
+        st = marker.stat()
+        write_pickle(path, {"units": {key: tuple(unit) for key, unit in self.units.items()}, "router": self.router,
+                            "marker": [st.st_ino, st.st_mtime_ns]})
+
+    @classmethod
+    def load(cls, path: Path, marker: Path) -> Manifest | None:
+        """The manifest, if the output folder is still the one it describes."""
+        stored = read_pickle(path)
+        try:
+            st = marker.stat()
+        except OSError:
+            return None
+        if not isinstance(stored, dict) or stored.get("marker") != [st.st_ino, st.st_mtime_ns]:
+            return None
+        return cls({key: Unit(*unit) for key, unit in stored["units"].items()}, stored.get("router"))
+
+
+def source_stamp(config: Config, listing: dict, tools: str) -> str:
+    """A fingerprint of everything a build reads: settings, content (`listing`: its files and their
+    stat results, or their problems), layouts, the code, the tools (`tools`: Pagefind's path).
+
+    Made from file names, sizes and modification times only, so that it is quick to take."""
+    digest = hashlib.sha256(config_fingerprint(config).encode())
+    for path, st in listing.items():
+        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode() if isinstance(st, os.stat_result)
+                      else f"{path}\0{st}\n".encode())
+    for folder in dict.fromkeys([config.layouts, DEFAULT_LAYOUTS, PACKAGE]):
+        for dirpath, dirnames, files in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+            for name in sorted(files):
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                    digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                except OSError:  # a broken link: the build reports it where it reads the file
+                    digest.update(f"{path}\0?\n".encode())
+    digest.update(tools.encode())
+    return digest.hexdigest()
+
+
+class BuildState:
+    """The cache folder of one output folder, and everything kept in it."""
+
+    JOURNAL, LOCK, MANIFEST = "journal.json", "build.lock", "manifest.pickle"
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.folder = config.output.parent / ".newsarchive-cache" / config.output.name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.journal, self.lock, self.manifest_file = (self.folder / name for name in (self.JOURNAL, self.LOCK, self.MANIFEST))
+
+    # -- the last build's figures, for a build that finds nothing changed
+    def last_figures(self, stamp: str, marker: Path) -> dict | None:
+        """What the last build reported, if it read what `stamp` stands for and its output is still there."""
+        state = self.folder / "state.json"
+        if not marker.exists() or not state.exists():
+            return None
+        try:
+            last = json.loads(state.read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+        return last if isinstance(last, dict) and last.get("stamp") == stamp else None
+
+    def save_figures(self, stamp: str, figures: dict) -> None:
+        (self.folder / "state.json").write_text(json.dumps({"stamp": stamp, **figures}), encoding="utf-8")
+
+    # -- what was written
+    def manifest(self, marker: Path) -> Manifest | None:
+        return Manifest.load(self.manifest_file, marker)
+
+    # -- parsed content
+    def parse_cache(self) -> ParseCache:
+        """Parsed files, for the settings and code of this build."""
+        key = hashlib.sha256(f"{config_fingerprint(self.config)}\0{code_digest()}".encode()).hexdigest()
+        return ParseCache(self.folder, key)
+
+    # -- small things worth not making again
+    def slugs(self) -> dict:
+        """The slugs made by builds of this code (pypinyin takes a while to load)."""
+        return read_pickle(self.folder / "slugs.pickle", {}).get(code_digest(), {})
+
+    def save_slugs(self, slugs: dict) -> None:
+        write_pickle(self.folder / "slugs.pickle", {code_digest(): slugs})
+
+    def layout_reads(self, layouts: str) -> dict:
+        """Which layouts read the variable `site` (parsing them all takes 0.4 s), for these layouts."""
+        return read_pickle(self.folder / "layouts.pickle", {}).get(layouts, {})
+
+    def save_layout_reads(self, layouts: str, reads: dict) -> None:
+        write_pickle(self.folder / "layouts.pickle", {layouts: reads})
+
+    def remembered(self, name: str, key: str, make: Callable[[], str]) -> str:
+        """make(), kept in the cache file `name` beside the key it was made for."""
+        path = self.folder / name
+        found = read_pickle(path)
+        if found and found[0] == key:
+            return found[1]
+        value = make()
+        write_pickle(path, (key, value))
+        return value
+
+    def shard_cache(self) -> ShardCache:
+        return ShardCache(self.folder)
+
+
+class ShardCache:
+    """Search shards' Pagefind bundles and router keys, by shard and input hash
+    (pagefind-<shard>-<hash>/: bundle/, keys.pickle and .complete, which holds the token of the
+    Pagefind run that made it). Pagefind does not write the same bytes twice (its issue #638):
+    the cache is what makes the same records give the same files."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def entry(self, shard: str, digest: str) -> Path:
+        return self.folder / f"pagefind-{shard}-{digest}"
+
+    def run_of(self, shard: str, digest: str) -> str | None:
+        """The token of the Pagefind run whose bundle is kept for these records, if one is."""
+        complete = self.entry(shard, digest) / ".complete"
+        return complete.read_text() if complete.exists() else None
+
+    def bundle(self, shard: str, digest: str) -> Path:
+        return self.entry(shard, digest) / "bundle"
+
+    def keys_file(self, shard: str, digest: str) -> Path:
+        return self.entry(shard, digest) / "keys.pickle"
+
+    def keys(self, shard: str, digest: str) -> str | None:
+        keys = read_pickle(self.keys_file(shard, digest))
+        return keys if isinstance(keys, str) else None
+
+    def store(self, fresh: Path, shard: str, digest: str, keys: str, run: str) -> Path:
+        """Keep `fresh` (a folder of this cache holding bundle/) as the entry of these records."""
+        (fresh / "keys.pickle").write_bytes(pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
+        (fresh / ".complete").write_text(run)
+        cached = self.entry(shard, digest)
+        shutil.rmtree(cached, ignore_errors=True)
+        os.rename(fresh, cached)
+        return cached
+
+    def keep_only(self, entries: dict[str, str]) -> None:
+        """Remove every entry but those of these shards' hashes."""
+        keep = {self.entry(shard, digest).name for shard, digest in entries.items()}
+        for old in self.folder.glob("pagefind-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+class ParseCache:
+    """Parsed articles (and issue files) kept between builds, one cache file per content folder of
+    the first two levels (a month, usually), so that an edit rewrites one small file. A file's
+    entry is used while its size and modification time are unchanged; `key` (code and settings)
+    must match too."""
+
+    def __init__(self, folder: Path | None, key: str):
+        self.folder, self.key = folder, key
+        self.entries: dict[str, tuple] = {}  # source → (size, mtime_ns, parsed)
+        self.changed: set[str] = set()  # groups to write back
+        self.used: set[str] = set()  # the files of this build
+        if folder is None:
+            return
+        for file in sorted(folder.glob("articles-*.pickle")):
+            stored = read_pickle(file)
+            if isinstance(stored, dict) and stored.get("key") == key:
+                self.entries.update(stored["entries"])
+
+    @staticmethod
+    def group(source: str) -> str:
+        return "/".join(source.split("/")[:2])
+
+    def get(self, source: str, st: os.stat_result):
+        self.used.add(source)
+        entry = self.entries.get(source)
+        return entry[2] if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns else None
+
+    def put(self, source: str, st: os.stat_result, parsed) -> None:
+        self.entries[source] = (st.st_size, st.st_mtime_ns, parsed)
+        self.changed.add(self.group(source))
+
+    def save(self) -> None:
+        """Write back the groups that changed, holding only the files this build read."""
+        if self.folder is None:
+            return
+        for source in set(self.entries) - self.used:
+            self.changed.add(self.group(source))
+            del self.entries[source]
+        by_group: dict[str, dict] = {group: {} for group in self.changed}
+        for source, entry in self.entries.items():
+            group = self.group(source)
+            if group in by_group:
+                by_group[group][source] = entry
+        for group, entries in sorted(by_group.items()):
+            file = self.folder / f"articles-{hashlib.blake2b(group.encode(), digest_size=8).hexdigest()}.pickle"
+            if entries:
+                write_pickle(file, {"key": self.key, "entries": entries})
+            else:  # the folder's articles are all gone
+                file.unlink(missing_ok=True)
+        self.changed.clear()
