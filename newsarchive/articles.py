@@ -380,58 +380,64 @@ def read_files(config: Config, jobs: int = 1, cache: ParseCache | None = None,
     With a cache, only files changed since they were cached are parsed again. `seen`: the content
     files (in find_sources' order) and their stat results, already taken. `progress(done, total)`:
     called as the article files are read, every PARSE_CHUNK files."""
-    global _PARSE_JOB
     seen = seen or list_content(config.content)
     unreadable = [st for st in seen.values() if isinstance(st, Problem)]
     article_files, issue_files = find_sources(config.content, [p for p, st in seen.items() if not isinstance(st, Problem)])
-    total = len(article_files)
     prefix = len(str(config.content)) + 1
-
-    def in_cache(file: str):
-        """(source, stat, what the cache holds for it or None)."""
-        source = file[prefix:].replace(os.sep, "/")
-        if cache is None:
-            return source, None, None
-        st = seen[file]
-        return source, st, cache.get(source, st)
-
+    source_of = lambda file: file[prefix:].replace(os.sep, "/")  # noqa: E731
     cached: dict[str, Article] = {}
-    stats: dict[str, os.stat_result] = {}
+    todo = article_files
     if cache is not None:
-        todo = []
-        for path in article_files:
-            source, stats[source], article = in_cache(path)
+        todo, stat_of = [], {}
+        for file in article_files:
+            source = source_of(file)
+            article = cache.get(source, seen[file])
             if article is None:
-                todo.append(path)
+                todo.append(file)
+                stat_of[source] = seen[file]
             else:
                 cached[source] = article
-        article_files = todo
-    article_paths = [Path(p) for p in article_files]
-    jobs = max(1, min(jobs, len(article_paths) // PARALLEL_MIN))  # fewer files are quicker in this process
-    articles, problems, done = [], unreadable, total - len(article_paths)
-    _PARSE_JOB = (article_paths, config)
+    articles, problems = parse_in_processes([Path(p) for p in todo], config, jobs, progress, len(article_files))
+    if cache is not None:
+        for article in articles:
+            cache.put(article.source, stat_of[article.source], article)
+        articles = sorted(articles + list(cached.values()), key=lambda a: a.source)
+    metas, issue_problems = read_issue_files(issue_files, source_of, seen, cache)
+    return articles, metas, unreadable + problems + issue_problems
+
+
+def parse_in_processes(paths: list[Path], config: Config, jobs: int, progress: Callable[[int, int], None] | None,
+                       total: int) -> tuple[list[Article], list[Problem]]:
+    """Parse article files in chunks, in `jobs` processes when there are enough of them;
+    `progress(done, total)` after each chunk (the files not in `paths` count as done)."""
+    global _PARSE_JOB
+    jobs = max(1, min(jobs, len(paths) // PARALLEL_MIN))  # fewer files are quicker in this process
+    articles, problems, done = [], [], total - len(paths)
+    _PARSE_JOB = (paths, config)
     try:
-        starts = range(0, len(article_paths), PARSE_CHUNK)
+        starts = range(0, len(paths), PARSE_CHUNK)
         with multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
             # chunks in file order, taken by whichever process is free
             parts = pool.imap(_parse_chunk, starts) if pool else map(_parse_files, starts)
             for start, (parsed, found) in zip(starts, parts):
                 articles += parsed
                 problems += found
-                done += min(PARSE_CHUNK, len(article_paths) - start)
+                done += min(PARSE_CHUNK, len(paths) - start)
                 if progress:
                     progress(done, total)
     finally:
         _PARSE_JOB = None
-    if progress and not article_paths:
+    if progress and not paths:
         progress(done, total)
-    if cache is not None:
-        for article in articles:
-            cache.put(article.source, stats[article.source], article)
-        articles = sorted(articles + list(cached.values()), key=lambda a: a.source)
-    metas = []
-    for file in issue_files:
-        source, st, meta = in_cache(file)
+    return articles, problems
+
+
+def read_issue_files(files: list[str], source_of, seen: dict, cache: ParseCache | None) -> tuple[list[IssueMeta], list[Problem]]:
+    """The issue files (_issue.yaml), through the cache when there is one."""
+    metas, problems = [], []
+    for file in files:
+        source = source_of(file)
+        meta = cache.get(source, seen[file]) if cache is not None else None
         if meta is not None:
             metas.append(meta)
             continue
@@ -440,12 +446,12 @@ def read_files(config: Config, jobs: int = 1, cache: ParseCache | None = None,
         try:
             metas.append(parse_issue_meta(path.read_text(encoding="utf-8"), shown, source))
             if cache is not None:
-                cache.put(source, st, metas[-1])
+                cache.put(source, seen[file], metas[-1])
         except UnicodeDecodeError as exc:
             problems.append(Problem(shown, f"expected UTF-8 text, found byte {exc.object[exc.start]:#04x} at offset {exc.start}"))
         except BuildError as exc:
             problems.extend(exc.problems)
-    return articles, metas, problems
+    return metas, problems
 
 
 def display_path(path: Path) -> str:

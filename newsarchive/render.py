@@ -161,6 +161,10 @@ class Renderer:
 
         Each piece has a signature: a hash of everything its pages show, so that a later build can
         keep the pages of a piece whose signature did not change (see `signature`)."""
+        return [*self.article_tasks(), *self.issue_tasks(), *self.year_tasks(), *self.term_tasks(), *self.fixed_tasks()]
+
+    def article_tasks(self) -> list[Task]:
+        """An article's page and the redirects of its aliases."""
         site, tasks = self.site, []
         for article in site.articles:
             tasks.append(Task(f"article {article.source}", self.signature(
@@ -168,7 +172,10 @@ class Renderer:
                 templates=("article.html", "redirect.html")),
                 lambda article=article: self.article(article) + [
                     self.page("redirect.html", alias, target=article) for alias in article.aliases]))
-        issues = site.issues
+        return tasks
+
+    def issue_tasks(self) -> list[Task]:
+        issues, tasks = self.site.issues, []
         for i, issue in enumerate(issues):
             newer = issues[i - 1] if i else None
             older = issues[i + 1] if i + 1 < len(issues) else None
@@ -177,7 +184,11 @@ class Renderer:
                 templates=("issue.html",)),
                 lambda issue=issue, newer=newer, older=older: [
                     self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)]))
-        years = site.years
+        return tasks
+
+    def year_tasks(self) -> list[Task]:
+        """A year of the archive: its calendar and issues."""
+        years, tasks = self.site.years, []
         for i, (year, months) in enumerate(years):
             newer = years[i - 1][0] if i else None
             older = years[i + 1][0] if i + 1 < len(years) else None
@@ -187,6 +198,11 @@ class Renderer:
                 lambda year=year, months=months, newer=newer, older=older: [
                     self.page("archive_year.html", urls.archive_year_path(year), year=year, months=months,
                               newer=newer, older=older)]))
+        return tasks
+
+    def term_tasks(self) -> list[Task]:
+        """The index of each kind of term, each term's list pages and feed."""
+        site, tasks = self.site, []
         for kind, terms in site.terms.items():
             tasks.append(Task(f"terms {kind}", None,
                               lambda kind=kind, terms=terms: [self.page("terms.html", urls.kind_path(kind), kind=kind, terms=terms)]))
@@ -204,6 +220,11 @@ class Renderer:
                     tasks.append(Task(f"feed {kind} {term.name}", self.signature(
                         "feed", kind, term.name, path, *(self.views[a.source] for a in newest), templates=("atom.xml",)),
                         lambda term=term: [self.feed(term.articles, urls.feed_path(term), term=term)]))
+        return tasks
+
+    def fixed_tasks(self) -> list[Task]:
+        """The headlines for the search from disk, and the pages and files every site has."""
+        site, issues, tasks = self.site, self.site.issues, []
         # every headline, for the search from disk: 100,000 rows, made again only when one changed
         tasks.append(Task("headlines", self.signature("headlines", *(a.headline_digest or repr(a) for a in site.articles)),
                           lambda: [RenderedPage(urls.HEADLINES, headlines_script(site))]))
