@@ -108,97 +108,16 @@ def _closes_article(text: str) -> bool:
 
 def parse_page(text: str, shown: str = "page") -> PageImport:
     """Assemble the articles of a page; raise BuildError if no article can be recognised."""
-    blocks = split_blocks(text)
+    return assemble_page(split_blocks(text), shown)
+
+
+def assemble_page(blocks: list[Block], shown: str = "page") -> PageImport:
+    """The articles of a page's blocks (in reading order): furniture set aside, headlines found,
+    pieces given to their articles, continuations returned, column breaks joined."""
     furniture = [{"line": b.first, "text": b.text, "reason": b.reason} for b in blocks if b.kind == "furniture"]
     blocks = _rejoin_cut_datelines([b for b in blocks if b.kind != "furniture"])
-    for i, b in enumerate(blocks):
-        if looks_like_headline(b, blocks[i + 1] if i + 1 < len(blocks) else None) and \
-                (i == 0 or blocks[i - 1].kind in ("para", "dateline") and
-                 (not is_cut(blocks[i - 1].text) or _closes_article(blocks[i - 1].text))):
-            b.kind, b.marks = "h2", ["unmarked headline"]
-    articles: list[Draft] = []
-    cur: Draft | None = None
-    pending_join: Draft | None = None  # a sentence interrupted by a displaced headline
-    i = 0
-    while i < len(blocks):
-        b = blocks[i]
-        if b.kind == "h2" or (b.kind == "h3" and _leads_to_h2(blocks, i)):
-            j, kicker, title, subtitle = _headline_group(blocks, i)
-            after = blocks[j] if j < len(blocks) else None
-            lines = [(blk.first, blk.last) for blk in blocks[i:j]]
-            claim = _claims_headline(cur, articles, blocks, j, kicker + title + subtitle) \
-                if cur is not None and not cur.has_headline and cur.paras else None
-            if claim is not None and claim[2] == len(cur.paras):  # all of the piece is the article above's
-                _give_back(cur, articles[-2], claim[2], claim[1])
-                articles.remove(cur)
-                claim = None
-            if claim is not None:
-                if claim[2]:  # the first dispatches of the piece are the article above's
-                    _give_back(cur, articles[-2], claim[2], claim[1])
-                cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
-                cur.decide(claim[0], b.first, claim[1])
-                if cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None and after.kind == "para":
-                    pending_join = cur
-            else:
-                cur = Draft(kicker, title, subtitle, lines, start=b.first)
-                articles.append(cur)
-                if "unmarked headline" in b.marks:
-                    cur.decide("took a short unpunctuated line above a byline as the headline", b.first, 0.7)
-            i = j
-            continue
-        para_kind = "p"
-        if b.kind in ("byline", "dateline"):
-            # a new article, unless this one has no headline yet: dispatches printed before a
-            # headline stay together until it is decided whose they are
-            if cur is None or cur.has_text and (cur.has_headline or cur.opened_by == "text"):
-                cur = Draft(start=b.first, opened_by=b.kind)
-                articles.append(cur)
-            cur.add_reporters(b.reporters)
-            para_kind = "byline" if b.kind == "byline" else "p"
-        elif b.kind == "h3":
-            para_kind = "h3"
-            if cur is None:
-                cur = Draft(title=[b.text], headline_lines=[(b.first, b.last)], start=b.first)
-                articles.append(cur)
-                cur.decide("took a subheading-level line at the top of the page as a headline", b.first, 0.5)
-                i += 1
-                continue
-        else:
-            if cur is None:
-                cur = Draft(start=b.first, opened_by="text")
-                articles.append(cur)
-            names = bare_names(b.text)
-            following = blocks[i + 1] if i + 1 < len(blocks) else None
-            if cur.has_headline and not cur.has_text and names and len(b.text) <= 16:
-                cur.add_reporters(names)
-                para_kind = "byline"
-                cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
-            elif names and len(b.text) <= 16 and cur.has_text and following is not None and \
-                    following.kind in ("h2", "h3", "para") and \
-                    not (following.kind == "para" and is_signature(following.text)):  # 杨秀峰 / 五月十五日 signs off
-                # a line of names after a finished paragraph: the byline of what follows, printed
-                # above its headline or its opening — or the signature of what precedes (decided
-                # when the headline comes; kept here if none does)
-                cur = Draft(start=b.first, opened_by="names")
-                articles.append(cur)
-                cur.add_reporters(names)
-                para_kind = "byline"
-            elif (cur.paras or cur.has_headline) and looks_like_subhead(b, cur.paras[-1] if cur.paras else None, following):
-                para_kind = "h3"
-                cur.decide("took a short unpunctuated line between paragraphs as a subhead", b.first, 0.75)
-        para = Para(para_kind, b.text, [(b.first, b.last)], dateline=b.kind == "dateline")
-        if "rejoined dateline" in b.marks:
-            cur.decide("joined a dateline cut by a column break inside its brackets", b.first, 0.9)
-        if pending_join is cur and para_kind == "p":
-            last = cur.paras[-1]
-            last.text += para.text
-            last.lines += para.lines
-            cur.decide("rejoined the sentence the displaced headline interrupted", b.first, 0.85)
-        else:
-            cur.paras.append(para)
-        pending_join = None
-        i += 1
-    articles = _merge_headless([a for a in articles if a.paras or a.title])
+    _mark_unmarked_headlines(blocks)
+    articles = _merge_headless([a for a in _Assembler(blocks).run() if a.paras or a.title])
     if not articles or not any(a.has_headline for a in articles):
         raise BuildError([Problem(shown, "no recognisable article: expected at least one headline "
                                          "('## title', or a short line above a byline)")])
@@ -208,19 +127,143 @@ def parse_page(text: str, shown: str = "page") -> PageImport:
         if not article.has_headline:
             article.warnings.append({"line": article.start, "warning": "no headline found; the first words are used"})
             article.title = [article.paras[0].text[:20]] if article.paras else ["（无题）"]
-    warnings = []
-    for article in articles:
-        lines = [n for span in article.headline_lines + [s for p in article.paras for s in p.lines] for n in span]
-        for decision in article.decisions:
-            if decision["confidence"] < REVIEW_BELOW:
-                article.warnings.append({"line": decision["line"], "warning": (
-                    f"unsure ({decision['confidence']:.2f}): {decision['action']} — check lines "
-                    f"{min(lines)}–{max(lines)} of the page")})
-        for para in article.paras:
-            for token in suspicious_tokens(para.text):
-                article.warnings.append({"line": para.lines[0][0], "warning": f"suspicious Latin word {token!r} inside Chinese text (kept as printed)"})
-        warnings += article.warnings
+    warnings = [w for article in articles for w in _review_warnings(article)]
     return PageImport(sorted(articles, key=lambda a: a.start), furniture, warnings)
+
+
+def _mark_unmarked_headlines(blocks: list[Block]) -> None:
+    """A short unpunctuated line above a byline, after a finished paragraph: a headline."""
+    for i, b in enumerate(blocks):
+        if looks_like_headline(b, blocks[i + 1] if i + 1 < len(blocks) else None) and \
+                (i == 0 or blocks[i - 1].kind in ("para", "dateline") and
+                 (not is_cut(blocks[i - 1].text) or _closes_article(blocks[i - 1].text))):
+            b.kind, b.marks = "h2", ["unmarked headline"]
+
+
+def _review_warnings(article: Draft) -> list[dict]:
+    """The article's warnings, with its decisions below REVIEW_BELOW and suspicious words added."""
+    lines = [n for span in article.headline_lines + [s for p in article.paras for s in p.lines] for n in span]
+    for decision in article.decisions:
+        if decision["confidence"] < REVIEW_BELOW:
+            article.warnings.append({"line": decision["line"], "warning": (
+                f"unsure ({decision['confidence']:.2f}): {decision['action']} — check lines "
+                f"{min(lines)}–{max(lines)} of the page")})
+    for para in article.paras:
+        for token in suspicious_tokens(para.text):
+            article.warnings.append({"line": para.lines[0][0], "warning": f"suspicious Latin word {token!r} inside Chinese text (kept as printed)"})
+    return article.warnings
+
+
+class _Assembler:
+    """Blocks in reading order → draft articles: each block opens an article, joins the current
+    one, or (a headline) is claimed by the headless piece above it."""
+
+    def __init__(self, blocks: list[Block]):
+        self.blocks = blocks
+        self.articles: list[Draft] = []
+        self.cur: Draft | None = None
+        self.pending_join: Draft | None = None  # a sentence interrupted by a displaced headline
+
+    def run(self) -> list[Draft]:
+        i = 0
+        while i < len(self.blocks):
+            b = self.blocks[i]
+            if b.kind == "h2" or (b.kind == "h3" and _leads_to_h2(self.blocks, i)):
+                i = self.headline(i)
+                continue
+            if b.kind in ("byline", "dateline"):
+                kind = self.marker(b)
+            elif b.kind == "h3":
+                kind = self.subhead(b)
+            else:
+                kind = self.text(b, self.blocks[i + 1] if i + 1 < len(self.blocks) else None)
+            if kind is not None:
+                self.append(b, kind)
+            i += 1
+        return self.articles
+
+    def open(self, draft: Draft) -> Draft:
+        self.cur = draft
+        self.articles.append(draft)
+        return draft
+
+    def headline(self, i: int) -> int:
+        """The headline block group from i: given to the headless piece above or a new article.
+        Returns the index after the group."""
+        blocks, cur, articles = self.blocks, self.cur, self.articles
+        b = blocks[i]
+        j, kicker, title, subtitle = _headline_group(blocks, i)
+        after = blocks[j] if j < len(blocks) else None
+        lines = [(blk.first, blk.last) for blk in blocks[i:j]]
+        claim = _claims_headline(cur, articles, blocks, j, kicker + title + subtitle) \
+            if cur is not None and not cur.has_headline and cur.paras else None
+        if claim is not None and claim[2] == len(cur.paras):  # all of the piece is the article above's
+            _give_back(cur, articles[-2], claim[2], claim[1])
+            articles.remove(cur)
+            claim = None
+        if claim is not None:
+            if claim[2]:  # the first dispatches of the piece are the article above's
+                _give_back(cur, articles[-2], claim[2], claim[1])
+            cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
+            cur.decide(claim[0], b.first, claim[1])
+            if cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None and after.kind == "para":
+                self.pending_join = cur
+        else:
+            cur = self.open(Draft(kicker, title, subtitle, lines, start=b.first))
+            if "unmarked headline" in b.marks:
+                cur.decide("took a short unpunctuated line above a byline as the headline", b.first, 0.7)
+        return j
+
+    def marker(self, b: Block) -> str:
+        """A byline or dateline: a new article, unless this one has no headline yet (dispatches
+        printed before a headline stay together until it is decided whose they are)."""
+        cur = self.cur
+        if cur is None or cur.has_text and (cur.has_headline or cur.opened_by == "text"):
+            cur = self.open(Draft(start=b.first, opened_by=b.kind))
+        cur.add_reporters(b.reporters)
+        return "byline" if b.kind == "byline" else "p"
+
+    def subhead(self, b: Block) -> str | None:
+        if self.cur is None:
+            cur = self.open(Draft(title=[b.text], headline_lines=[(b.first, b.last)], start=b.first))
+            cur.decide("took a subheading-level line at the top of the page as a headline", b.first, 0.5)
+            return None
+        return "h3"
+
+    def text(self, b: Block, following: Block | None) -> str:
+        """A paragraph — or a line of names (a byline), or an unmarked subhead."""
+        cur = self.cur if self.cur is not None else self.open(Draft(start=b.first, opened_by="text"))
+        names = bare_names(b.text)
+        if cur.has_headline and not cur.has_text and names and len(b.text) <= 16:
+            cur.add_reporters(names)
+            cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
+            return "byline"
+        if names and len(b.text) <= 16 and cur.has_text and following is not None and \
+                following.kind in ("h2", "h3", "para") and \
+                not (following.kind == "para" and is_signature(following.text)):  # 杨秀峰 / 五月十五日 signs off
+            # a line of names after a finished paragraph: the byline of what follows, printed
+            # above its headline or its opening — or the signature of what precedes (decided
+            # when the headline comes; kept here if none does)
+            self.open(Draft(start=b.first, opened_by="names")).add_reporters(names)
+            return "byline"
+        if (cur.paras or cur.has_headline) and looks_like_subhead(b, cur.paras[-1] if cur.paras else None, following):
+            cur.decide("took a short unpunctuated line between paragraphs as a subhead", b.first, 0.75)
+            return "h3"
+        return "p"
+
+    def append(self, b: Block, kind: str) -> None:
+        cur = self.cur
+        para = Para(kind, b.text, [(b.first, b.last)], dateline=b.kind == "dateline")
+        if "rejoined dateline" in b.marks:
+            cur.decide("joined a dateline cut by a column break inside its brackets", b.first, 0.9)
+        if self.pending_join is cur and kind == "p":
+            last = cur.paras[-1]
+            last.text += para.text
+            last.lines += para.lines
+            cur.decide("rejoined the sentence the displaced headline interrupted", b.first, 0.85)
+        else:
+            cur.paras.append(para)
+        self.pending_join = None
 
 
 def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: int,
