@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # parsing reads through the cache it is given; it knows nothi
 
 ISSUE_FILE = "issue.yaml"
 KNOWN = ("title", "kicker", "subtitle", "date", "section", "page", "order",
-         "reporter", "topics", "slug", "aliases")
+         "reporter", "topics", "slug", "aliases", "regions")
+MAX_REGIONS = 50
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_FOLDER = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})$")
 
@@ -108,6 +109,20 @@ class Checker:
             return None
         return value
 
+    def boxes(self, data: dict, key: str) -> tuple[tuple[int, int, int, int], ...]:
+        """A list of boxes [x, y, width, height] (whole pixels, width and height ≥ 1)."""
+        value = data.get(key)
+        if value is None:
+            return ()
+        ok = isinstance(value, list) and len(value) <= MAX_REGIONS and all(
+            isinstance(box, list) and len(box) == 4 and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                                           for v in box) and box[2] > 0 and box[3] > 0 for box in value)
+        if not ok:
+            self.fail(key, f"expected a list of at most {MAX_REGIONS} boxes [x, y, width, height] in whole pixels "
+                      f"of the page's scan, got {value!r}"[:300])
+            return ()
+        return tuple(tuple(box) for box in value)
+
     def date(self, data: dict, key: str, required: bool = False) -> datetime.date | None:
         value = data.get(key)
         if value is None:
@@ -158,7 +173,7 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
         kicker=check.text(data, "kicker"), subtitle=check.text(data, "subtitle"),
         page=check.number(data, "page", 1), order=check.number(data, "order", 0),
         reporters=check.names(data, "reporter"), topics=check.names(data, "topics"),
-        aliases=tuple(normalize_alias(a) for a in aliases),
+        aliases=tuple(normalize_alias(a) for a in aliases), regions=check.boxes(data, "regions"),
         extra={k: v for k, v in data.items() if k not in KNOWN},  # a dict: articles travel between processes
     )
     if check.problems:

@@ -56,6 +56,7 @@ def claim_site(articles: Iterable[Article], issues: Iterable[Issue], years: Iter
         claim(urls.kind_path(kind), Owner("fixed page"))
     for issue in issues:
         claim(urls.issue_path(issue.date), Owner("issue page"))
+        claim_scans(issue, claim)
     for year in years:
         claim(urls.archive_year_path(year), Owner("archive page"))
     for kind, kind_terms in terms.items():
@@ -67,6 +68,8 @@ def claim_site(articles: Iterable[Article], issues: Iterable[Issue], years: Iter
     articles = list(articles)
     for article in articles:
         claim(urls.article_path(article), Owner("page", article.source, "slug"))
+        for n in range(1, len(article.regions) + 1):
+            claim(urls.clipping_path(article, n), Owner("clipping", article.source, "regions"))
     for article in articles:
         for alias in article.aliases:
             owner = Owner("alias", article.source, "aliases")
@@ -75,6 +78,22 @@ def claim_site(articles: Iterable[Article], issues: Iterable[Issue], years: Iter
             if problem:
                 problems.append(problem)
     return claims, problems
+
+
+def claim_scans(issue: Issue, claim) -> None:
+    """An issue's printed pages: each scanned page's view and image files, the IIIF manifest."""
+    from .images import tile_names
+    scanned = issue.scanned
+    if scanned:
+        claim(urls.issue_manifest_path(issue.date), Owner("IIIF manifest"))
+    for page in scanned:
+        scan, view = page.scan, urls.page_view_path(issue.date, page.number)
+        owner = Owner("page view", scan.source)
+        claim(view, owner)
+        for name in (urls.SCAN_IMAGE, urls.THUMBNAIL, urls.TILES + "info.json"):
+            claim(view + name, owner)
+        for name, _, _ in tile_names(scan.width, scan.height):
+            claim(view + urls.TILES + name, owner)
 
 
 def inside_a_file(alias: str, claims: dict[str, Owner], owner: Owner, shown) -> Problem | None:
@@ -92,11 +111,18 @@ def inside_a_file(alias: str, claims: dict[str, Owner], owner: Owner, shown) -> 
     return None
 
 
-def static_files(layouts: Path, default_layouts: Path) -> dict[str, Path]:
-    """Static assets by site path: the built-in ones, overridden by the user's layouts/static."""
+SCAN_ASSETS = "static/scans/"  # layouts/scans/: the page view's script, style and viewer (OpenSeadragon)
+
+
+def static_files(layouts: Path, default_layouts: Path, scans: bool = False) -> dict[str, Path]:
+    """Static assets by site path: the built-in ones, overridden by the user's layouts/static; and,
+    in an archive with scans, those of the page views (layouts/scans/ → static/scans/)."""
     files: dict[str, Path] = {}
-    for folder in dict.fromkeys([default_layouts / "static", layouts / "static"]):
+    folders = [(default_layouts / "static", "static/"), (layouts / "static", "static/")]
+    if scans:
+        folders += [(default_layouts / "scans", SCAN_ASSETS), (layouts / "scans", SCAN_ASSETS)]
+    for folder, prefix in dict.fromkeys(folders):
         if folder.is_dir():
             for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-                files["static/" + file.relative_to(folder).as_posix()] = file
+                files[prefix + file.relative_to(folder).as_posix()] = file
     return files

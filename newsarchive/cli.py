@@ -15,7 +15,8 @@ commands:
   build   build the site into the output folder (the default when no command is given)
   check   read and validate all content and templates; write nothing
   serve   build, serve the output on 127.0.0.1 and rebuild when content, layouts or config change
-  import  turn a raw page (OCR or layout export text) into article files under content/YYYY/MM/DD/
+  import  turn a raw page (OCR or layout export text, hOCR or ALTO) into article files under content/YYYY/MM/DD/
+  ocr     read scans with Tesseract, keep them (and their hOCR) in the issue's pages/, and import them
 
 Examples:
   python build.py                                # build the sample archive into site/
@@ -23,6 +24,7 @@ Examples:
   python build.py check --content ~/paper/content
   python build.py serve --port 8000
   python build.py import ../shared/seed/raw-page.txt --date 2024-02-02 --page 1 --report report.json
+  python build.py ocr scans/p1.jpg scans/p2.jpg --date 1946-05-15 --page 1
 """
 
 
@@ -56,7 +58,20 @@ def make_parser() -> argparse.ArgumentParser:
                               description="Turn a raw page (UTF-8 or GB18030 text from OCR or a layout export) into "
                               "one Markdown file per article under CONTENT/YYYY/MM/DD/. Prints what it found and every "
                               "warning; never overwrites a file without --force.")
-    imp.add_argument("raw", type=Path, metavar="RAW_PAGE", help="the raw page text file")
+    imp.add_argument("raw", type=Path, metavar="RAW_PAGE", help="the raw page: text, hOCR (.hocr) or ALTO (.xml)")
+    add_import_options(imp)
+    ocr = commands.add_parser("ocr", help="OCR scans with Tesseract and import them",
+                              description="Read each scan (JPEG, PNG, TIFF) with Tesseract, column by column; copy it "
+                              "into CONTENT/YYYY/MM/DD/pages/N.* with its hOCR beside it (N: --page, then the next "
+                              "pages), and import its articles with their regions on the scan. Lines Tesseract was "
+                              "unsure of are reported, never corrected.")
+    ocr.add_argument("scans", type=Path, nargs="+", metavar="SCAN", help="scanned pages, in page order")
+    ocr.add_argument("--lang", default="chi_sim", help="Tesseract language (default chi_sim; chi_tra for 繁體)")
+    add_import_options(ocr)
+    return parser
+
+
+def add_import_options(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("--date", required=True, type=iso_date, help="the issue date, YYYY-MM-DD")
     imp.add_argument("--page", type=int, default=1, help="the page (版) number (default: 1)")
     imp.add_argument("--section", default="要闻", help="section of the imported articles (default: 要闻)")
@@ -68,7 +83,6 @@ def make_parser() -> argparse.ArgumentParser:
     imp.add_argument("--topics", choices=("none", "auto"), default="none",
                      help="auto: write the topics suggested from each article's text (jieba) into its file; "
                      "they are always listed in the report (default: none, topics: [])")
-    return parser
 
 
 def iso_date(value: str):
@@ -103,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "import":
             return import_page(args)
+        if args.command == "ocr":
+            return ocr_pages(args)
         config = config_from(args)
         if args.command == "check":
             site = pipeline.check(config)
@@ -153,15 +169,32 @@ def print_warnings(warnings) -> None:
         print(f"注意 (warning): {warning}", file=sys.stderr)
 
 
+def import_options(args: argparse.Namespace, raw: Path, page: int):
+    from .importcmd import ImportOptions
+    return ImportOptions(raw=raw, date=args.date, content=args.content, page=page, section=args.section,
+                         paper=args.paper or "", report=args.report, dry_run=args.dry_run, force=args.force,
+                         topics=args.topics)
+
+
 def import_page(args: argparse.Namespace) -> int:
-    from .importcmd import ImportOptions, run_import, summary, write_issue_paper
-    options = ImportOptions(raw=args.raw, date=args.date, content=args.content, page=args.page, section=args.section,
-                            paper=args.paper or "", report=args.report, dry_run=args.dry_run, force=args.force,
-                            topics=args.topics)
+    from .importcmd import run_import, summary, write_issue_paper
+    options = import_options(args, args.raw, args.page)
     _, report = run_import(options)
     if options.paper and not options.dry_run:
         write_issue_paper(options)
     print(summary(report, options.dry_run))
+    return 0
+
+
+def ocr_pages(args: argparse.Namespace) -> int:
+    from .importcmd import ocr_and_import, summary, write_issue_paper
+    for n, scan in enumerate(args.scans):
+        options = import_options(args, scan, args.page + n)
+        print(f"第 {options.page} 版：正在识别 {scan}（Tesseract {args.lang}）……", file=sys.stderr, flush=True)
+        _, report = ocr_and_import(options, args.lang)
+        print(summary(report, options.dry_run))
+        if options.paper and not options.dry_run:
+            write_issue_paper(options)
     return 0
 
 

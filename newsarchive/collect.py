@@ -16,7 +16,7 @@ from .claims import claim_site, static_files
 from .config import DEFAULT_LAYOUTS, Config
 from .errors import BuildError, Problem
 from .linkcheck import broken_body_links
-from .model import KINDS, Article, Issue, IssueMeta, PageGroup, Site, Term
+from .model import KINDS, Article, Issue, IssueMeta, PageGroup, Scan, Site, Term
 
 
 def newest_first(article: Article) -> tuple:
@@ -25,12 +25,14 @@ def newest_first(article: Article) -> tuple:
 
 
 def collect_site(config: Config, articles: list[Article], metas: list[IssueMeta],
-                 problems: Iterable[Problem] = (), slugify: Callable[[str], str] = urls.slugify) -> Site:
+                 problems: Iterable[Problem] = (), slugify: Callable[[str], str] = urls.slugify,
+                 scans: Iterable[Scan] = ()) -> Site:
     """Gather articles into issues, pages, terms and neighbours, and claim every output file.
 
     Raises BuildError with every problem at once: those passed in (files that did not parse),
     URL collisions, links in bodies that lead nowhere. `slugify` makes the slugs of titles and
-    names (a build passes one that remembers them)."""
+    names (a build passes one that remembers them). `scans`: the printed pages' scans, each shown
+    with its issue's page."""
     problems = list(problems)
     shown = lambda source: display_path(config.content / source) if source else ""  # noqa: E731
 
@@ -44,13 +46,14 @@ def collect_site(config: Config, articles: list[Article], metas: list[IssueMeta]
             problems.append(Problem(shown(meta.source),
                                     f"a second issue file for {meta.date}: {shown(meta_by_date[meta.date].source)} describes it too"))
         meta_by_date.setdefault(meta.date, meta)
-    issues = tuple(make_issue(config, date, tuple(group), meta_by_date.get(date))
+    scans_of = scans_by_date(scans, {a.date for a in articles}, shown, warnings := [])
+    issues = tuple(make_issue(config, date, tuple(group), meta_by_date.get(date), scans_of.get(date, {}))
                    for date, group in itertools.groupby(articles, key=lambda a: a.date))
-    warnings: list[Problem] = []
+    problems += regions_without_scan(issues, shown)
     terms = {kind: make_terms(kind, articles, shown, warnings, slugify) for kind in KINDS}
     years = make_calendar(issues)
     claims, collisions = claim_site(articles, issues, [year for year, _ in years], terms, config.per_page,
-                                    static_files(config.layouts, DEFAULT_LAYOUTS), shown)
+                                    static_files(config.layouts, DEFAULT_LAYOUTS, any(i.scanned for i in issues)), shown)
     problems += [with_line(config, p) for p in collisions]
     problems += broken_body_links(config, articles, claims)
     if problems:
@@ -82,13 +85,45 @@ def with_line(config: Config, problem: Problem) -> Problem:
     return replace(problem, line=field_line(Path(problem.path), problem.field))
 
 
-def make_issue(config: Config, date: datetime.date, articles: tuple[Article, ...], meta: IssueMeta | None) -> Issue:
-    """One issue: its articles in reading order, grouped by page."""
+def scans_by_date(scans: Iterable[Scan], dates: set, shown, warnings: list[Problem]) -> dict:
+    """date → page → its scan; a scan of a day without articles is left out, with a warning."""
+    out: dict = {}
+    for scan in scans:
+        if scan.date not in dates:
+            warnings.append(Problem(shown(scan.source), f"a scan of {scan.date}, which has no articles: not shown"))
+        else:
+            out.setdefault(scan.date, {})[scan.page] = scan
+    return out
+
+
+def regions_without_scan(issues, shown) -> list[Problem]:
+    """An article that says where it is printed must be on a page with a scan, inside it."""
+    problems = []
+    for issue in issues:
+        for group in issue.pages:
+            for a in group.articles:
+                if not a.regions:
+                    continue
+                if group.scan is None:
+                    problems.append(Problem(shown(a.source), f"regions on page {a.page}, which has no scan "
+                                            f"(pages/{a.page}.jpg or .png in the issue folder)", field="regions"))
+                elif any(x + w > group.scan.width or y + h > group.scan.height for x, y, w, h in a.regions):
+                    problems.append(Problem(shown(a.source), f"a region reaches outside the scan "
+                                            f"({group.scan.width}×{group.scan.height} pixels)", field="regions"))
+    return problems
+
+
+def make_issue(config: Config, date: datetime.date, articles: tuple[Article, ...], meta: IssueMeta | None,
+               scans: dict | None = None) -> Issue:
+    """One issue: its articles in reading order, grouped by page; each page with its scan, and a
+    scanned page without articles as a page too."""
     page_names = meta.page_names if meta else {}
-    pages = tuple(
-        PageGroup(number, page_names.get(number, ""), tuple(group))
-        for number, group in itertools.groupby(articles, key=lambda a: a.page)
-    )
+    scans = scans or {}
+    groups = {number: tuple(group) for number, group in itertools.groupby(articles, key=lambda a: a.page)}
+    for number in scans:
+        groups.setdefault(number, ())
+    order = sorted(groups, key=lambda n: (n is None, n or 0))
+    pages = tuple(PageGroup(number, page_names.get(number, ""), groups[number], scans.get(number)) for number in order)
     return Issue(
         date=date,
         paper=(meta.paper if meta and meta.paper else config.paper),

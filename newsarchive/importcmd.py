@@ -15,6 +15,7 @@ from .body import markdown_escape
 from .clean import removed, single_line, strip_controls
 from .errors import BuildError, Problem
 from .importer import Draft, PageImport, check_nothing_lost, parse_page
+from .ocr import OcrPage, page_text, read_ocr, regions_of
 from .rawpage import decode
 from .topics import suggest_topics
 from .urls import date_folder, slugify
@@ -55,6 +56,8 @@ def article_text(draft: Draft, options: ImportOptions, order: int, slug: str, to
         fm.append("reporter: [" + ", ".join(quoted(r) for r in draft.reporters) + "]")
     fm += ["topics: [" + ", ".join(quoted(t) for t in (topics if options.topics == "auto" else [])) + "]",
            f"slug: {slug}"]
+    if draft.regions:  # boxes on the scan of its page (pages/N.*): x, y, width, height in pixels
+        fm.append("regions: [" + ", ".join(f"[{x}, {y}, {w}, {h}]" for x, y, w, h in draft.regions) + "]")
     body = "\n\n".join(("### " + markdown_escape(p.text, heading=True)) if p.kind == "h3" else markdown_escape(p.text)
                        for p in draft.paras)  # published exactly as printed: nothing Markdown would read
     return "---\n" + "\n".join(fm) + "\n---\n\n" + body + "\n"
@@ -133,7 +136,7 @@ def report_data(options: ImportOptions, encoding: str, result: PageImport, files
             "subtitle": d.subtitle[0] if d.subtitle else "", "reporter": d.reporters,
             "lines": sorted(set(d.headline_lines + [span for p in d.paras for span in p.lines])),
             "decisions": d.decisions, "warnings": d.warnings,
-            "suggested_topics": d.topics,
+            "suggested_topics": d.topics, "regions": [list(r) for r in d.regions],
         } for path, _, d in files],
         "removed": [{**f, "action": "dropped page furniture", "confidence": 0.9} for f in result.furniture],
         "warnings": result.warnings,
@@ -153,9 +156,14 @@ def run_import(options: ImportOptions) -> tuple[list[Path], dict]:
         raise BuildError([Problem(shown, f"cannot read the page: {exc.strerror}")])
     text, encoding = decode(data, shown)
     text, controls = strip_controls(text)
+    ocr = read_ocr(text, shown) if is_ocr(options.raw, text) else None
+    if ocr is not None:
+        text, where = page_text(ocr)
     result = parse_page(text, shown)
     result.warnings += [{"line": line, "warning": removed(char)} for line, char in controls]
     check_nothing_lost(text, result, shown)
+    if ocr is not None:
+        place_on_scan(result, ocr, where)
     files = plan(result, options)
     clashes = [p for p, content, _ in files if p.exists() and p.read_text(encoding="utf-8") != content]
     if clashes and not options.force:
@@ -178,6 +186,25 @@ def run_import(options: ImportOptions) -> tuple[list[Path], dict]:
     return [p for p, _, _ in files], report
 
 
+LOW_CONFIDENCE = 0.6  # OCR word confidence below which its line is reported (never corrected)
+
+
+def is_ocr(path: Path, text: str) -> bool:
+    """hOCR or ALTO (their boxes place each article on its scan), not a plain raw page."""
+    return path.suffix.lower() in (".hocr", ".xml", ".html", ".xhtml") and ("ocr_page" in text or "<alto" in text[:4000])
+
+
+def place_on_scan(result: PageImport, ocr: OcrPage, where: dict) -> None:
+    """Each article's regions from its lines' boxes; lines the OCR was unsure of, as warnings."""
+    for draft in result.articles:
+        draft.regions = regions_of([where[n] for n in draft.lines() if n in where])  # in reading order
+    for n, line in sorted(where.items()):
+        if line.confidence < LOW_CONFIDENCE:
+            unsure = "".join(t for t, _, c in line.words if c < LOW_CONFIDENCE)
+            result.warnings.append({"line": n, "warning": f"OCR unsure ({line.confidence:.2f}) of 「{unsure}」 in "
+                                    f"「{line.text}」: kept as read, check it against the scan"})
+
+
 def summary(report: dict, dry_run: bool) -> str:
     """The human summary printed after an import."""
     lines = [f"{'将导入' if dry_run else '已导入'} {len(report['articles'])} 篇文章（{report['encoding']}）："]
@@ -196,6 +223,50 @@ def summary(report: dict, dry_run: bool) -> str:
     if dry_run:
         lines.append("（--dry-run：没有写入任何文件）")
     return "\n".join(lines)
+
+
+SCAN_TYPES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
+
+
+def ocr_and_import(options: ImportOptions, language: str = "chi_sim") -> tuple[list[Path], dict]:
+    """OCR a scan (options.raw) with Tesseract, keep it and its hOCR as the page's scan
+    (CONTENT/YYYY/MM/DD/pages/N.ext and N.hocr), and import the hOCR. An existing scan of the
+    page is replaced only with --force (kept as a backup, as article files are)."""
+    from .tesseract import ocr_scan, write_hocr
+    check_options(options)
+    scan = options.raw
+    if scan.suffix.lower() not in SCAN_TYPES:
+        raise BuildError([Problem(str(scan), f"expected a scan ({', '.join(SCAN_TYPES)}), got {scan.suffix or 'no suffix'}")])
+    if not scan.is_file():
+        raise BuildError([Problem(str(scan), "no such file")])
+    pages = options.content / date_folder(options.date) / "pages"
+    kept_scan = pages / f"{options.page}{scan.suffix.lower()}"
+    hocr = pages / f"{options.page}.hocr"
+    olds = [p for p in pages.glob(f"{options.page}.*") if p.suffix.lower() in SCAN_TYPES + (".hocr", ".xml")] \
+        if pages.is_dir() else []
+    if olds and not options.force and not (kept_scan.exists() and kept_scan.read_bytes() == scan.read_bytes()):
+        raise BuildError([Problem(display_path(p), "a scan of this page exists already: not replaced "
+                                  "(use --force to replace it)") for p in olds])
+    page = ocr_scan(scan, language)
+    text = write_hocr(page, kept_scan.name, language)
+    if options.dry_run:
+        with tempfile.TemporaryDirectory() as tmp:
+            probe = Path(tmp) / hocr.name
+            probe.write_text(text, encoding="utf-8")
+            return run_import(replace_raw(options, probe))
+    pages.mkdir(parents=True, exist_ok=True)
+    for old in olds:
+        if old != kept_scan or old.read_bytes() != scan.read_bytes():
+            shutil.copy2(old, backup_name(old))
+    if kept_scan.resolve() != scan.resolve():
+        shutil.copyfile(scan, kept_scan)
+    hocr.write_text(text, encoding="utf-8")
+    return run_import(replace_raw(options, hocr))
+
+
+def replace_raw(options: ImportOptions, raw: Path) -> ImportOptions:
+    from dataclasses import replace
+    return replace(options, raw=raw)
 
 
 def write_issue_paper(options: ImportOptions) -> None:

@@ -43,6 +43,7 @@ class Draft:
     start: int = 0  # first line, for reading order
     opened_by: str = "headline"  # or byline, dateline, names (a line of names), text
     topics: list[str] = field(default_factory=list)  # suggested from the text (importcmd)
+    regions: list[tuple[int, int, int, int]] = field(default_factory=list)  # where it is printed (OCR with boxes)
 
     @property
     def has_headline(self) -> bool:
@@ -64,6 +65,11 @@ class Draft:
 
     def text(self) -> str:
         return "".join(self.kicker + self.title + self.subtitle + [p.text for p in self.paras])
+
+    def lines(self) -> list[int]:
+        """The page's lines this article was made of, in order."""
+        return sorted({n for first, last in self.headline_lines + [s for p in self.paras for s in p.lines]
+                       for n in range(first, last + 1)})
 
 
 @dataclass

@@ -39,6 +39,7 @@ class Article:
     reporters: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    regions: tuple[tuple[int, int, int, int], ...] = ()  # where it is printed on its page's scan: x, y, w, h
     extra: Mapping = field(default_factory=_empty)  # front-matter keys the model does not know, kept for templates
     body_html: str = ""
     byline_missing: bool = False  # the printed text does not name every reporter, so pages should
@@ -83,12 +84,27 @@ def _issue_meta(source, date, paper, number, page_names, note, extra, warnings=(
 
 
 @dataclass(frozen=True, eq=False)
+class Scan:
+    """The scan of one printed page: an image in the issue folder's pages/, and its OCR if any."""
+
+    source: str  # the image, relative to the content folder: 1946/05/15/pages/1.jpg
+    date: datetime.date
+    page: int
+    width: int
+    height: int
+    digest: str  # of the image's bytes
+    ocr: str = ""  # its hOCR or ALTO file (source), for the words on the image
+    ocr_digest: str = ""
+
+
+@dataclass(frozen=True, eq=False)
 class PageGroup:
     """The articles printed on one page (版) of an issue."""
 
     number: int | None
     name: str
     articles: tuple[Article, ...]
+    scan: Scan | None = None
 
     @property
     def label(self) -> str:
@@ -109,6 +125,11 @@ class Issue:
     pages: tuple[PageGroup, ...]
     articles: tuple[Article, ...]  # reading order
     extra: Mapping = field(default_factory=_empty)
+
+    @property
+    def scanned(self) -> tuple[PageGroup, ...]:
+        """The pages with a scan, in page order."""
+        return tuple(p for p in self.pages if p.scan is not None)
 
 
 @dataclass(frozen=True, eq=False)

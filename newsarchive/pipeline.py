@@ -16,9 +16,11 @@ from . import claims, urls
 from .articles import list_content, read_files
 from .collect import collect_site
 from .config import DEFAULT_LAYOUTS, Config
-from .digests import blake16, code_digest, layouts_digest
+from . import images
+from .digests import blake16, code_digest, digest_of, layouts_digest
 from .model import Site
 from .render import Renderer
+from .scans import read_scans
 from .search import SearchIndexer, pagefind_executable, record_digest, record_page, script_variants, shard_keys
 from .search import router
 from .state import BuildState, Manifest, ParseCache, Unit
@@ -47,8 +49,10 @@ def load_site(config: Config, jobs: int = 1, cache: ParseCache | None = None, se
               progress: Callable[[int, int], None] | None = None, slugs: Slugs | None = None) -> Site:
     """Read, validate and gather everything; raises BuildError listing every problem. `seen`: the
     content files and their stat results, when source_stamp has just listed them."""
+    seen = seen or list_content(config.content)
     articles, metas, problems = read_files(config, jobs, cache, seen, progress)
-    return collect_site(config, articles, metas, problems, slugs or Slugs())
+    scans, scan_problems = read_scans(config.content, seen, cache)
+    return collect_site(config, articles, metas, problems + scan_problems, slugs or Slugs(), scans)
 
 
 def check(config: Config) -> Site:
@@ -60,8 +64,8 @@ def check(config: Config) -> Site:
     return site
 
 
-def static_files(config: Config) -> dict[str, Path]:
-    return claims.static_files(config.layouts, DEFAULT_LAYOUTS)
+def static_files(config: Config, scans: bool = False) -> dict[str, Path]:
+    return claims.static_files(config.layouts, DEFAULT_LAYOUTS, scans)
 
 
 def source_stamp(config: Config, seen: dict | None = None) -> str:
@@ -149,6 +153,7 @@ class Build:
         try:
             todo = self.plan()
             self.render(todo)
+            self.images()
             self.copy_static()
             self.index()
             self.route()
@@ -230,9 +235,42 @@ class Build:
             self.progress("render", done, len(todo))
         self.pages = sum(len(unit.files) for unit in self.units.values())
 
+    def images(self) -> None:
+        """The scans' image files and the articles' clippings (images.py): made again only when a
+        scan or a region changed, and kept in the cache by signature for a clean build."""
+        config = self.config
+        base = digest_of(code_digest(), repr(images.SETTINGS))
+        for issue in self.site.issues:
+            for page in issue.scanned:
+                scan = page.scan
+                file = config.content / scan.source
+                view = urls.page_view_path(scan.date, scan.page)
+                service = urls.absolute_url(config.base_url, view + urls.TILES).rstrip("/") or urls.TILES.rstrip("/")
+                self.keep_or_make(f"scan {scan.source}", digest_of(base, scan.digest, service),
+                                  lambda: images.scan_files(file, scan, service))
+                for a in page.articles:
+                    if a.regions:
+                        self.keep_or_make(f"clips {a.source}", digest_of(base, scan.digest, repr(a.regions),
+                                                                          urls.article_path(a)),
+                                          lambda a=a: images.clipping_files(file, a))
+        self.state.prune_made()
+
+    def keep_or_make(self, key: str, signature: str, make) -> None:
+        """A unit of files kept as it is in the site (same signature), or written from `make()`."""
+        old = self.old_units.get(key)
+        if old is not None and old.signature == signature:
+            self.units[key] = old
+            for rel in old.files:
+                self.writer.register(rel, staged=False)
+            return
+        unit = self.units[key] = Unit(signature, {})
+        for site_path, data in self.state.made(signature, make).items():
+            self.writer.write_bytes(site_path, data)
+            unit.files[output_file(site_path)] = blake16(data)
+
     def copy_static(self) -> None:
         static = self.units["static"] = Unit(None, {})
-        for site_path, file in static_files(self.config).items():
+        for site_path, file in static_files(self.config, any(i.scanned for i in self.site.issues)).items():
             data = file.read_bytes()
             self.writer.write_bytes(site_path, data)
             static.files[output_file(site_path)] = blake16(data)

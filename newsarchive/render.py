@@ -14,10 +14,11 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
-from . import cite, urls
+from . import cite, iiif, images, urls
 from .config import DEFAULT_LAYOUTS, Config
 from .digests import code_digest, config_fingerprint, digest_of, layouts_digest
 from .errors import BuildError, Problem
+from .scans import scan_words
 from .search import page as search_page
 from .search import records as search_filters
 from .model import KINDS, Article, Site, listings
@@ -63,7 +64,8 @@ def make_environment(config: Config) -> jinja2.Environment:
     env.globals.update(url=_url, abs_url=_abs_url, link_url=_link_url, month_grid=month_grid, weekdays=WEEKDAYS,
                        kinds=KINDS, cn_date=cn_date, feed_path=urls.feed_path, archive_year=urls.archive_year_path,
                        stable_id=_stable_id, cite=cite, site_paths=urls.PATHS, kind_path=urls.kind_path,
-                       search_settings=search_page.settings)
+                       search_settings=search_page.settings, page_view=urls.page_view_path,
+                       clipping=urls.clipping_path, issue_manifest=urls.issue_manifest_path)
     env.filters.update(cn_date=cn_date, json=_json, stamp=_stamp)
     return env
 
@@ -148,8 +150,9 @@ class Renderer:
         previous, following = self.site.neighbours[article.source]
         issue = self.site.issue_of[article.source]
         path = urls.article_path(article)
+        printed = next((p for p in issue.pages if p.number == article.page and p.scan), None) if article.regions else None
         return [RenderedPage(path, self.text("article.html", path, article=article, issue=issue, previous=previous,
-                                             following=following))]
+                                             following=following, printed=printed))]
 
     def all_pages(self) -> Iterator[RenderedPage]:
         """Every file of the site but the service worker, articles first."""
@@ -161,7 +164,8 @@ class Renderer:
 
         Each piece has a signature: a hash of everything its pages show, so that a later build can
         keep the pages of a piece whose signature did not change (see `signature`)."""
-        return [*self.article_tasks(), *self.issue_tasks(), *self.year_tasks(), *self.term_tasks(), *self.fixed_tasks()]
+        return [*self.article_tasks(), *self.issue_tasks(), *self.scan_tasks(), *self.year_tasks(), *self.term_tasks(),
+                *self.fixed_tasks()]
 
     def article_tasks(self) -> list[Task]:
         """An article's page and the redirects of its aliases."""
@@ -185,6 +189,37 @@ class Renderer:
                 lambda issue=issue, newer=newer, older=older: [
                     self.page("issue.html", urls.issue_path(issue.date), issue=issue, newer=newer, older=older)]))
         return tasks
+
+    def scan_tasks(self) -> list[Task]:
+        """A view of each scanned page, and each issue's IIIF manifest."""
+        tasks = []
+        for issue in self.site.issues:
+            scanned = issue.scanned
+            if not scanned:
+                continue
+            shown = self.issue_digest(issue)
+            for i, page in enumerate(scanned):
+                before = scanned[i - 1] if i else None
+                after = scanned[i + 1] if i + 1 < len(scanned) else None
+                tasks.append(Task(f"page view {page.scan.source}", self.signature(
+                    "page view", shown, page.scan.ocr_digest, str(before and before.number), str(after and after.number),
+                    templates=("page.html",)),
+                    lambda issue=issue, page=page, before=before, after=after: [
+                        self.page_view(issue, page, before, after)]))
+            config = self.site.config
+            tasks.append(Task(f"iiif {issue.date}", self.signature("iiif", shown), lambda issue=issue: [RenderedPage(
+                urls.issue_manifest_path(issue.date), iiif.manifest(issue, config.base_url, issue.paper or config.title,
+                                                                    config.language))]))
+        return tasks
+
+    def page_view(self, issue, page, before, after) -> RenderedPage:
+        """A printed page: its scan, its articles' regions, the words the OCR read on it."""
+        scan, path = page.scan, urls.page_view_path(issue.date, page.number)
+        words = scan_words(self.site.config.content / scan.ocr) if scan.ocr else []
+        data = {"width": scan.width, "height": scan.height, "tiles": images.info(scan, ""), "words": words,
+                "regions": [{"href": urls.relative_url(path, urls.article_path(a)), "title": a.full_title, "id": a.slug,
+                             "boxes": [list(b) for b in a.regions]} for a in page.articles if a.regions]}
+        return self.page("page.html", path, issue=issue, page=page, before=before, after=after, data=data)
 
     def year_tasks(self) -> list[Task]:
         """A year of the archive: its calendar and issues."""
@@ -272,7 +307,9 @@ class Renderer:
         """An issue's details and every article in it: all an article page can show of its issue."""
         found = self._issue_digests.get(issue.date)
         if found is None:
-            meta = json.dumps([issue.paper, issue.number, issue.note, [(p.number, p.name) for p in issue.pages],
+            meta = json.dumps([issue.paper, issue.number, issue.note,
+                               [(p.number, p.name, p.scan and (p.scan.digest, p.scan.width, p.scan.height))
+                                for p in issue.pages],
                                dict(issue.extra)], ensure_ascii=False, sort_keys=True, default=str)
             found = self._issue_digests[issue.date] = digest_of(
                 str(issue.date), meta, *(self.views[a.source] for a in issue.articles))

@@ -167,6 +167,26 @@ class BuildState:
         write_pickle(path, (key, value))
         return value
 
+    def made(self, signature: str, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """Files (site path → bytes) made for a signature (a scan's images), kept in the cache so
+        that a clean build does not make them again; `prune_made` removes those no build used."""
+        folder = self.folder / "images"
+        folder.mkdir(exist_ok=True)
+        self._made = getattr(self, "_made", set())
+        self._made.add(signature)
+        found = read_pickle(folder / f"{signature}.pickle")
+        if isinstance(found, dict):
+            return found
+        files = make()
+        write_pickle(folder / f"{signature}.pickle", files)
+        return files
+
+    def prune_made(self) -> None:
+        used = getattr(self, "_made", set())
+        for file in (self.folder / "images").glob("*.pickle") if (self.folder / "images").is_dir() else []:
+            if file.stem not in used:
+                file.unlink(missing_ok=True)
+
     def shard_cache(self) -> ShardCache:
         return ShardCache(self.folder)
 

@@ -58,6 +58,28 @@ def article_path(article: Article) -> str:
     return f"{issue_path(article.date)}{article.slug}/"
 
 
+# The printed page: a view per scanned page, its image files, an article's clippings, the issue's
+# IIIF Presentation manifest.
+SCAN_IMAGE = "scan.jpg"  # the page at reading size
+THUMBNAIL = "thumb.jpg"  # for 版面导航
+TILES = "iiif/"  # IIIF Image API level 0: info.json and the tiles, for zooming to full resolution
+IIIF_MANIFEST = "manifest.json"
+
+
+def page_view_path(date: datetime.date, page: int) -> str:
+    """One printed page of an issue: its scan, its articles' regions and 上一版/下一版."""
+    return f"{issue_path(date)}page-{page}/"
+
+
+def clipping_path(article: Article, n: int = 1) -> str:
+    """An article's n-th region cut from its page's scan (原版)."""
+    return f"{article_path(article)}clip-{n}.jpg"
+
+
+def issue_manifest_path(date: datetime.date) -> str:
+    return f"{issue_path(date)}{IIIF_MANIFEST}"
+
+
 def archive_year_path(year: int) -> str:
     """A year of the archive: its calendar and the list of its issues."""
     return f"{ARCHIVE}{year_of(year)}/"

@@ -32,6 +32,11 @@
         var assets = document.querySelectorAll("link[rel=stylesheet], script[src]");
         var urls = [location.href].concat([].map.call(headlines, function (a) { return a.href; }),
                                           [].map.call(assets, function (e) { return e.href || e.src; }));
+        // the printed pages: each page view, its image and its articles' clippings (data-offline)
+        [].forEach.call(document.querySelectorAll(".page-nav a[data-offline]"), function (a) {
+          urls.push(a.href);
+          a.dataset.offline.split(" ").filter(Boolean).forEach(function (u) { urls.push(new URL(u, location.href).href); });
+        });
         var articles = headlines.length;
         status.textContent = "正在保存……";
         button.disabled = true;
