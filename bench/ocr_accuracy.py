@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import read_corpus  # noqa: E402
 from bench.scans import ScanArticle, damage, from_corpus, typeset  # noqa: E402
 from newsarchive.importer import PageImport, page_characters, parse_page, visible  # noqa: E402
-from newsarchive.ocr import OcrPage, page_text, regions_of  # noqa: E402
+from newsarchive.ocr import OcrPage, page_text, regions_for  # noqa: E402
 from newsarchive.tesseract import ocr_scan  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def one_page(rng: random.Random, corpus, columns: int, folder: Path) -> tuple[li
     text, where = page_text(ocr)
     result = parse_page(text)
     for d in result.articles:
-        d.regions = regions_of([where[n] for n in d.lines() if n in where])
+        d.regions = regions_for(d.lines(), where)
     return printed, ocr, result, text
 
 

@@ -28,6 +28,7 @@ class ScanArticle:
     byline: str = ""  # as printed: ■本报记者 王越
     reporters: tuple[str, ...] = ()
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # where it was printed (truth)
+    lines: list[tuple[str, tuple[int, int, int, int], int]] = field(default_factory=list)  # text, box, block
 
 
 def font_file(bold: bool = False) -> str:
@@ -58,6 +59,8 @@ def typeset(articles: list[ScanArticle], columns: int = 4, chars: int = 14, size
     column, y = 0, margin
     printed = []
 
+    block = 0
+
     def place(text: str, font, line_height: int, indent: int = 0) -> tuple[list[tuple[int, int, int, int]], str]:
         """Draw `text` wrapped to the column at the cursor: the box of each line drawn, and the
         text drawn (all of it, unless the page is full)."""
@@ -75,6 +78,7 @@ def typeset(articles: list[ScanArticle], columns: int = 4, chars: int = 14, size
             draw.text((x, y), row, font=font, fill=0)
             left, top, right, bottom = draw.textbbox((x, y), row, font=font)
             boxes.append((left, top, right - left, bottom - top))
+            lines.append((row, boxes[-1], block))
             done += row
             y += line_height
         return boxes, done
@@ -87,7 +91,7 @@ def typeset(articles: list[ScanArticle], columns: int = 4, chars: int = 14, size
             column, y = column + 1, margin
             if column >= columns:
                 break
-        boxes, kept = [], []
+        boxes, kept, lines = [], [], []
         blocks = ([(article.kicker, deck_font, round(size * 1.3 * 1.4), 0, "kicker")] * bool(article.kicker)
                   + [(article.title, head_font, head_lines, 0, "title")]
                   + [(article.subtitle, deck_font, round(size * 1.3 * 1.4), 0, "subtitle")] * bool(article.subtitle)
@@ -95,6 +99,7 @@ def typeset(articles: list[ScanArticle], columns: int = 4, chars: int = 14, size
                   + [(p.removeprefix("### "), body_font, leading, 0 if p.startswith("### ") else 2 * size, p)
                      for p in article.paragraphs])
         for text, font, line_height, indent, what in blocks:
+            block += 1
             drawn, done = place(text, font, line_height, indent)
             boxes += drawn
             if what not in ("kicker", "title", "subtitle", "byline") and done:
@@ -104,12 +109,25 @@ def typeset(articles: list[ScanArticle], columns: int = 4, chars: int = 14, size
             y += round(size * 0.15)
         if len(kept) < 1:
             break  # not even a paragraph of it: left off the truth
-        article.paragraphs, article.boxes = kept, merge_boxes(boxes)
+        article.paragraphs, article.boxes, article.lines = kept, merge_boxes(boxes), lines
         printed.append(article)
         if column >= columns:
             break
         y += size
     return page, printed
+
+
+def truth_ocr(page, articles: list[ScanArticle]):
+    """The OCR a perfect reader would make of a clean page: its printed lines, a word per character
+    (as Tesseract's hOCR has them for Chinese), blocks as paragraphs."""
+    from newsarchive.ocr import OcrLine, OcrPage
+    lines = []
+    for article in articles:
+        for text, (x, y, w, h), block in article.lines:
+            step = w / max(1, len(text))
+            words = [(ch, (round(x + k * step), y, max(1, round(step)), h), 0.96) for k, ch in enumerate(text)]
+            lines.append(OcrLine(text, (x, y, w, h), words, block))
+    return OcrPage(page.width, page.height, lines)
 
 
 def merge_boxes(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

@@ -15,7 +15,7 @@ from .body import markdown_escape
 from .clean import removed, single_line, strip_controls
 from .errors import BuildError, Problem
 from .importer import Draft, PageImport, check_nothing_lost, parse_page
-from .ocr import OcrPage, page_text, read_ocr, regions_of
+from .ocr import OcrPage, page_text, read_ocr, regions_for
 from .rawpage import decode
 from .topics import suggest_topics
 from .urls import date_folder, slugify
@@ -197,8 +197,8 @@ def is_ocr(path: Path, text: str) -> bool:
 def place_on_scan(result: PageImport, ocr: OcrPage, where: dict) -> None:
     """Each article's regions from its lines' boxes; lines the OCR was unsure of, as warnings."""
     for draft in result.articles:
-        draft.regions = regions_of([where[n] for n in draft.lines() if n in where])  # in reading order
-    for n, line in sorted(where.items()):
+        draft.regions = regions_for(draft.lines(), where)  # in reading order
+    for n, line in ((n, line) for n, lines in sorted(where.items()) for line in lines):
         if line.confidence < LOW_CONFIDENCE:
             unsure = "".join(t for t, _, c in line.words if c < LOW_CONFIDENCE)
             result.warnings.append({"line": n, "warning": f"OCR unsure ({line.confidence:.2f}) of 「{unsure}」 in "

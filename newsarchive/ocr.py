@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
-from .text import CJK_PUNCTUATION_RANGES, HAN_RANGES
+from .text import CJK, is_cjk
 
 Box = tuple[int, int, int, int]  # x, y, width, height in the scan's pixels
 
@@ -36,26 +36,21 @@ class OcrPage:
     lines: list[OcrLine]
 
 
-_CJK = [r for r in HAN_RANGES + CJK_PUNCTUATION_RANGES]
-
-
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return any(a <= code <= b for a, b in _CJK)
+_SPACE_BY_CJK = re.compile(f"(?<=[{CJK}])\\s+|\\s+(?=[{CJK}])")
 
 
 def join_words(words: list[str]) -> str:
     """A line's words as text: OCR puts spaces between Han characters (Tesseract's ALTO a <SP/>
-    between every Chinese string); they are not text. A space stays only between two words that
-    are not CJK (Latin words, numbers)."""
+    between every Chinese string), nor within a word beside a Han character; they are not text. A
+    space stays only between two words that are not CJK (Latin words, numbers)."""
     out = ""
     for word in (w.strip() for w in words):
         if not word:
             continue
-        if out and not _is_cjk(out[-1]) and not _is_cjk(word[0]):
+        if out and not is_cjk(out[-1]) and not is_cjk(word[0]):
             out += " "
         out += word
-    return out
+    return _SPACE_BY_CJK.sub("", out)
 
 
 # -- hOCR
@@ -196,47 +191,70 @@ SUBHEAD_SIZE = 1.17  # this many: a kicker, subtitle or subhead
 
 
 def type_size(line: OcrLine) -> float:
-    """A line's type size: its box's height, or its words' median height where that is less (a
-    speck of noise or a misread stroke stretches a line's box; tall punctuation a word's)."""
-    words = statistics.median([b[3] for _, b, _ in line.words]) if line.words else line.box[3]
-    return min(line.box[3], words)
+    """A line's type size: the least of its box's height, its words' median height and its width a
+    character (a Han character is as wide as the type is high; a speck of noise or a misread stroke
+    stretches a box's height, and punctuation a word's)."""
+    sizes = [line.box[3]]
+    if line.words:
+        sizes.append(statistics.median([b[3] for _, b, _ in line.words]))
+    chars = len("".join(line.text.split()))
+    if chars >= 2:
+        sizes.append(line.box[2] / chars)
+    return min(sizes)
 
 
 def split_paragraphs(lines: list[OcrLine]) -> None:
     """Number paragraphs anew where the OCR did not: a line indented by more than one character
-    from its block's left edge (Chinese indents a paragraph's first line by two) opens one."""
+    from its column's left edge in its block (Chinese indents a paragraph's first line by two)
+    opens one."""
     blocks: dict[int, list[OcrLine]] = {}
     for line in lines:
         blocks.setdefault(line.paragraph, []).append(line)
     number = 0
     for block in blocks.values():
-        edges = sorted(line.box[0] for line in block)
-        left = edges[len(edges) // 5]  # most lines start at the edge; a few are indented
         number += 1
         for k, line in enumerate(block):
-            if k and line.box[0] - left > 1.2 * type_size(line):
+            x, _, w, _ = line.box
+            column = [o.box[0] for o in block if min(o.box[0] + o.box[2], x + w) - max(o.box[0], x) > 0.5 * min(w, o.box[2])]
+            if k and x - min(column) > 1.2 * type_size(line):
                 number += 1
             line.paragraph = number
 
 
-def page_text(page: OcrPage) -> tuple[str, dict[int, OcrLine]]:
-    """The page as raw text for the importer, and text line number → the OCR line it came from.
-    Lines of larger type become headings (## for headlines, ### for kickers and subheads); a blank
-    line separates paragraphs and headings."""
+def page_text(page: OcrPage) -> tuple[str, dict[int, list[OcrLine]]]:
+    """The page as raw text for the importer, and text line number → the OCR lines it came from.
+    Lines of larger type become headings (## for headlines, ### for kickers and subheads), a
+    heading's wrapped lines one line; a blank line separates paragraphs and headings."""
     split_paragraphs(page.lines)
     body = statistics.median([type_size(line) for line in page.lines]) if page.lines else 0
     out: list[str] = []
-    where: dict[int, OcrLine] = {}
-    previous = None
+    where: dict[int, list[OcrLine]] = {}
+    previous: tuple[int, str, OcrLine] | None = None
     for line in page.lines:
         size = type_size(line) / body if body else 1.0
         mark = "## " if size >= HEADLINE_SIZE else "### " if size >= SUBHEAD_SIZE else ""
-        if out and (mark or previous is None or previous[0] != line.paragraph or previous[1]):
-            out.append("")
-        out.append(mark + line.text)
-        where[len(out)] = line
-        previous = (line.paragraph, mark)
+        if mark and previous is not None and previous[1] == mark and _wraps(previous[2], line):
+            out[-1] += line.text  # the heading goes on: Chinese wraps without a space
+            where[len(out)].append(line)
+        else:
+            if out and (mark or previous is None or previous[0] != line.paragraph or previous[1]):
+                out.append("")
+            out.append(mark + line.text)
+            where[len(out)] = [line]
+        previous = (line.paragraph, mark, line)
     return "\n".join(out) + "\n", where
+
+
+def _wraps(above: OcrLine, below: OcrLine) -> bool:
+    """`below` is the next line of the same heading: under it, close, in the same column."""
+    ax, ay, aw, ah = above.box
+    bx, by, bw, bh = below.box
+    return 0 <= by - (ay + ah) < 0.6 * ah and min(ax + aw, bx + bw) - max(ax, bx) > 0.3 * min(aw, bw)
+
+
+def regions_for(numbers: list[int], where: dict[int, list[OcrLine]]) -> list[Box]:
+    """The regions of what was made of these lines of page_text's text (an imported article)."""
+    return regions_of([line for n in numbers for line in where.get(n, [])])
 
 
 def regions_of(lines: list[OcrLine]) -> list[Box]:

@@ -47,7 +47,7 @@ def find_columns(image) -> list[tuple[int, int]]:
     bins = -(-width // step)
     # the share of ink in each band `step` pixels wide, all the way down
     dark = grey.point(lambda v: 255 if v < 140 else 0).resize((bins, 1), resample=Image.BOX)
-    ink = [v / 255 for v in dark.getdata()]
+    ink = [v / 255 for v in dark.tobytes()]
     clear = [share < 0.015 for share in ink]
     runs = _runs(clear)
     for k, (value, start, end) in enumerate(runs):  # a narrow inked band between blank ones: a rule

@@ -43,8 +43,14 @@ def _js_escape(code: int) -> str:
 
 
 HAN = char_class(HAN_RANGES)
+CJK = char_class(HAN_RANGES + CJK_PUNCTUATION_RANGES)  # Han characters and the punctuation among them
 
 
 def is_han(ch: str) -> bool:
     code = ord(ch)
     return any(a <= code <= b for a, b in HAN_RANGES)
+
+
+def is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return any(a <= code <= b for a, b in HAN_RANGES + CJK_PUNCTUATION_RANGES)

@@ -42,3 +42,31 @@ def write(path: Path, text: str) -> Path:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of a folder by relative path."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+SCAN_DATE = datetime.date(1946, 5, 15)
+
+
+def scanned_issue(content: Path, seed: int = 2, columns: int = 2, count: int = 4):
+    """An issue with a scanned page: a page typeset from the 1946 corpus (bench/scans.py), saved as
+    its scan (pages/1.jpg) with the hOCR a perfect OCR would write of it (pages/1.hocr), and its
+    articles imported from that hOCR, regions and all. Returns the articles printed (the truth)."""
+    import random
+
+    from bench.corpus import read_corpus
+    from bench.scans import from_corpus, truth_ocr, typeset
+    from newsarchive.importcmd import ImportOptions, run_import
+    from newsarchive.tesseract import write_hocr
+    from newsarchive.urls import date_folder
+    rng = random.Random(seed)
+    articles = from_corpus(read_corpus(), rng, count)
+    for a in articles:
+        a.paragraphs = a.paragraphs[:2]
+    page, printed = typeset(articles, columns=columns, chars=12, lines_per_column=24)
+    pages = content / date_folder(SCAN_DATE) / "pages"
+    pages.mkdir(parents=True, exist_ok=True)
+    page.convert("RGB").save(pages / "1.jpg", quality=85)
+    hocr = pages / "1.hocr"
+    hocr.write_text(write_hocr(truth_ocr(page, printed), "1.jpg"), encoding="utf-8")
+    run_import(ImportOptions(raw=hocr, date=SCAN_DATE, content=content, page=1))
+    return printed

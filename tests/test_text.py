@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
-
-import pytest
 
 from newsarchive.search.records import space_han
 from newsarchive.text import CJK_PUNCTUATION_RANGES, HAN, HAN_RANGES, char_class, is_han, js_char_class
+from tests.conftest import require
 
 SAMPLES = "孔明灯々〇〡⺀⿕\U00020000\U0003134f\U00031350丽ｆ，a1 "
 
@@ -23,9 +23,7 @@ def test_the_han_class_is_the_ranges():
 
 def test_javascript_reads_the_same_classes():
     """The search page builds its RegExps from js_char_class: node must match what Python does."""
-    node = subprocess.run(["node", "--version"], capture_output=True)
-    if node.returncode:
-        pytest.skip("node is not installed")  # the browser tests exercise the page itself
+    require(shutil.which("node") is not None, "node is not installed")
     for ranges in (HAN_RANGES, CJK_PUNCTUATION_RANGES):
         script = (f"const re = new RegExp('^[' + {json.dumps(js_char_class(ranges))} + ']$', 'u');"
                   f"process.stdout.write(JSON.stringify(Array.from({json.dumps(SAMPLES)}).map(c => re.test(c))))")

@@ -91,6 +91,13 @@
     if (meta.page) info.appendChild(el("span", null, "第" + meta.page + "版"));
     if (meta.section) info.appendChild(el("span", null, meta.section));
     if (meta.reporter) info.appendChild(el("span", "reporters", "记者 " + meta.reporter));
+    if (meta.view) {  // the article's place on its page's scan, with the words found marked there
+      var view = el("a", "page-view-link", "在版面中查看");
+      var hash = meta.view.indexOf("#");
+      view.href = new URL(meta.view.slice(0, hash) + "index.html", engine.root).href +
+        (marks.length ? "?" + marks.join("&") : "") + meta.view.slice(hash);
+      info.appendChild(view);
+    }
     li.appendChild(info);
     if (data.excerpt) {
       var p = el("p", "excerpt");

@@ -8,7 +8,7 @@ import re
 
 from ..digests import blake16
 from ..text import CJK_CLOSERS, CLOSERS, HAN, OPENING_BRACKETS, SYMBOLS
-from ..urls import year_of
+from ..urls import page_view_path, year_of
 
 _OPEN = re.escape(OPENING_BRACKETS)
 _CLOSE = re.escape(CLOSERS)
@@ -50,12 +50,19 @@ def record(article, issue, language: str) -> str:
     return index_copy(record_page(article, issue, language))
 
 
+def printed_at(article, issue) -> str:
+    """The site path of the article's place on its page's scan (page view#region), or ''."""
+    if article.regions and any(p.number == article.page and p.scan for p in issue.pages):
+        return f"{page_view_path(article.date, article.page)}#r-{article.slug}"
+    return ""
+
+
 def record_page(article, issue, language: str) -> str:
     """An article's record before its Han characters are spaced (`index_copy` does that)."""
     e = html.escape
     meta = [("title", article.title), ("kicker", article.kicker), ("subtitle", article.subtitle),
             ("date", article.date.isoformat()), ("section", article.section), ("page", str(article.page or "")),
-            ("reporter", "、".join(article.reporters)), ("paper", issue.paper)]
+            ("reporter", "、".join(article.reporters)), ("paper", issue.paper), ("view", printed_at(article, issue))]
     head = [f'<meta data-pagefind-meta="{key}[content]" content="{e(value)}">' for key, value in meta
             if value or key in ("page", "reporter", "paper")]
     sort = f"{article.date.isoformat()}/{article.page or 0:03d}/{article.order or 0:04d}"
@@ -81,7 +88,8 @@ def record_digest(article, issue, language: str, code: str) -> str:
     """A digest of everything `record` shows (the article's file and details, its issue's paper),
     taken without making the record: whether a shard must be indexed again is known cheaply."""
     shown = repr((article.title, article.kicker, article.subtitle, article.reporters, article.date, article.section,
-                  article.page, article.order, article.topics, article.byline_missing, issue.paper, language, code))
+                  article.page, article.order, article.topics, article.byline_missing, issue.paper, language, code,
+                  printed_at(article, issue)))
     return blake16(f"{article.digest or repr(article)}\0{shown}".encode("utf-8"))
 
 

@@ -1,4 +1,4 @@
-/* newsarchive service worker, build 9145df1615066d1e.
+/* newsarchive service worker, build b41247af529d7ccd.
  *
  * Pages come from the network when it answers, so a reader online always sees the current build.
  * Offline, everything comes from this build's caches only: the pages the reader opened and the
@@ -6,7 +6,7 @@
  * it takes over, then deletes the old caches, so old and new pages are never mixed.
  */
 "use strict";
-const VERSION = "9145df1615066d1e";
+const VERSION = "b41247af529d7ccd";
 const SHELL = "shell-" + VERSION, SAVED = "saved-" + VERSION, OPENED = "opened-" + VERSION;
 const INDEX = "__saved__.json";
 const ROOT = new URL("./", self.location).href;
