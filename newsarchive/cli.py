@@ -65,7 +65,8 @@ def make_parser() -> argparse.ArgumentParser:
                               "into CONTENT/YYYY/MM/DD/pages/N.* with its hOCR beside it (N: --page, then the next "
                               "pages), and import its articles with their regions on the scan. Lines Tesseract was "
                               "unsure of are reported, never corrected.")
-    ocr.add_argument("scans", type=Path, nargs="+", metavar="SCAN", help="scanned pages, in page order")
+    ocr.add_argument("scans", type=Path, nargs="+", metavar="SCAN",
+                     help="scanned pages, in page order (a PDF: each of its pages, rendered at 300 dpi)")
     ocr.add_argument("--lang", default="chi_sim", help="Tesseract language (default chi_sim; chi_tra for 繁體)")
     add_import_options(ocr)
     return parser
@@ -187,8 +188,18 @@ def import_page(args: argparse.Namespace) -> int:
 
 
 def ocr_pages(args: argparse.Namespace) -> int:
+    import tempfile
+    from .tesseract import pdf_pages
+    with tempfile.TemporaryDirectory(prefix="newsarchive-pdf-") as tmp:  # a PDF: a scan a page
+        scans = [page for scan in args.scans
+                 for page in (pdf_pages(scan, Path(tmp)) if scan.suffix.lower() == ".pdf" else [scan])]
+        return ocr_scans(args, scans)
+
+
+def ocr_scans(args: argparse.Namespace, scans: list[Path]) -> int:
+    """Each scan as the next page: OCR, kept, imported; a summary of each."""
     from .importcmd import ocr_and_import, summary, write_issue_paper
-    for n, scan in enumerate(args.scans):
+    for n, scan in enumerate(scans):
         options = import_options(args, scan, args.page + n)
         print(f"第 {options.page} 版：正在识别 {scan}（Tesseract {args.lang}）……", file=sys.stderr, flush=True)
         _, report = ocr_and_import(options, args.lang)

@@ -50,8 +50,9 @@ def find_columns(image) -> list[tuple[int, int]]:
     ink = [v / 255 for v in dark.tobytes()]
     clear = [share < 0.015 for share in ink]
     runs = _runs(clear)
+    rule = max(3, width // 50 // step)  # a rule, slanted a little on a skewed scan: far narrower than a column
     for k, (value, start, end) in enumerate(runs):  # a narrow inked band between blank ones: a rule
-        if not value and end - start <= 3 and 0 < k < len(runs) - 1 \
+        if not value and end - start <= rule and 0 < k < len(runs) - 1 \
                 and runs[k - 1][2] - runs[k - 1][1] >= 2 and runs[k + 1][2] - runs[k + 1][1] >= 2:
             for n in range(start, end):
                 clear[n] = True
@@ -105,6 +106,28 @@ def ocr_scan(scan: Path, language: str = "chi_sim") -> OcrPage:
                 lines.append(OcrLine(line.text, _moved(line.box, left), [(t, _moved(b, left), c) for t, b, c in line.words],
                                      base + line.paragraph))
     return OcrPage(width, height, lines)
+
+
+PDF_DPI = 300
+
+
+def pdf_pages(pdf: Path, folder: Path) -> list[Path]:
+    """Each page of a PDF as a PNG scan in `folder`, rendered at PDF_DPI (pypdfium2)."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        raise BuildError([Problem(str(pdf), "reading a PDF needs pypdfium2: pip install pypdfium2")])
+    try:
+        document = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError as exc:
+        raise BuildError([Problem(str(pdf), f"not a PDF that can be read ({exc})")])
+    out = []
+    for n in range(len(document)):
+        image = document[n].render(scale=PDF_DPI / 72).to_pil()
+        path = folder / f"{pdf.stem}-{n + 1}.png"
+        image.save(path)
+        out.append(path)
+    return out
 
 
 def _moved(box, dx: int):

@@ -158,3 +158,33 @@ def test_a_saved_issue_reads_offline_and_a_new_build_replaces_it_whole(browser, 
         context.close()
         if server.httpd.socket.fileno() != -1:
             server.stop()
+
+
+def test_a_saved_issue_keeps_its_page_images_offline(browser, tmp_path):
+    from tests.factories import scanned_issue
+    content = tmp_path / "content"
+    scanned_issue(content)
+    config = make_config(tmp_path, content)
+    build(config)
+    server = Server(config.output)
+    base = f"http://127.0.0.1:{server.port}/1946/05/15/"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(base + "index.html")
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+        page.click("#save-issue")
+        page.wait_for_function("document.getElementById('save-status').textContent.startsWith('已保存')")
+        article = page.locator(".issue-page .teasers a").first.get_attribute("href")
+        server.stop()
+        context.set_offline(True)
+        page.goto(base + "page-1/index.html")  # the page view, without its viewer: the scan and its regions
+        page.wait_for_function("() => document.querySelector('#scan-static img').naturalWidth > 0")
+        assert page.locator("#scan-static a.region").count() >= 2
+        page.goto(base + article)
+        page.wait_for_function("() => document.querySelector('.clipping img') && "
+                               "document.querySelector('.clipping img').naturalWidth > 0")
+    finally:
+        context.close()
+        if server.httpd.socket.fileno() != -1:
+            server.stop()

@@ -77,9 +77,11 @@ def test_an_article_shows_its_clipping_and_links_to_its_place_on_the_page(scanne
     page = (config.output / ISSUE / slug / "index.html").read_text(encoding="utf-8")
     assert "原版" in page and f'href="../page-1/index.html#r-{slug}"' in page
     from PIL import Image
+
+    from newsarchive.images import CLIP_SCALE
     for n, (x, y, w, h) in enumerate(printed[1].boxes, 1):
         with Image.open(config.output / ISSUE / slug / f"clip-{n}.jpg") as clip:
-            assert abs(clip.width - w) <= 3 and abs(clip.height - h) <= 3
+            assert abs(clip.width - w * CLIP_SCALE) <= 3 and abs(clip.height - h * CLIP_SCALE) <= 3
 
 
 def test_the_issue_page_has_a_thumbnail_per_printed_page_and_a_iiif_manifest(scanned):

@@ -59,3 +59,17 @@ def test_without_tesseract_it_says_what_to_install(tmp_path, monkeypatch):
     Image.new("L", (100, 100), 255).save(scan)
     with pytest.raises(BuildError, match="apt-get install tesseract-ocr tesseract-ocr-chi-sim"):
         ocr_and_import(ImportOptions(raw=scan, date=SCAN_DATE, content=tmp_path / "content", page=1))
+
+
+def test_a_pdf_gives_a_scan_a_page(tmp_path):
+    from PIL import Image
+    from newsarchive.tesseract import PDF_DPI, pdf_pages
+    pages = [Image.new("RGB", (300, 400), "white"), Image.new("RGB", (300, 400), "white")]
+    pages[0].save(tmp_path / "issue.pdf", save_all=True, append_images=pages[1:], resolution=100)
+    scans = pdf_pages(tmp_path / "issue.pdf", tmp_path)
+    assert [p.name for p in scans] == ["issue-1.png", "issue-2.png"]
+    with Image.open(scans[0]) as scan:
+        assert abs(scan.width - 300 * PDF_DPI // 100) <= 2 and abs(scan.height - 400 * PDF_DPI // 100) <= 2
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 nonsense")
+    with pytest.raises(BuildError, match="bad.pdf"):
+        pdf_pages(tmp_path / "bad.pdf", tmp_path)
