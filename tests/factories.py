@@ -70,3 +70,13 @@ def scanned_issue(content: Path, seed: int = 2, columns: int = 2, count: int = 4
     hocr.write_text(write_hocr(truth_ocr(page, printed), "1.jpg"), encoding="utf-8")
     run_import(ImportOptions(raw=hocr, date=SCAN_DATE, content=content, page=1))
     return printed
+
+
+def scanned_site(tmp: Path, **settings):
+    """A built archive of one scanned issue (scanned_issue): its config and the articles printed."""
+    from newsarchive.pipeline import build
+    content = tmp / "content"
+    printed = scanned_issue(content)
+    config = make_config(tmp, content, **settings)
+    build(config)
+    return config, printed

@@ -8,20 +8,15 @@ import re
 
 import pytest
 
-from newsarchive.pipeline import build
-from tests.factories import make_config, scanned_issue
+from tests.factories import scanned_site
 
 pytestmark = pytest.mark.browser
 ISSUE = "1946/05/15/"
 
 
 @pytest.fixture(scope="module")
-def scanned_site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("scanned-browser")
-    content = tmp / "content"
-    printed = scanned_issue(content)
-    config = make_config(tmp, content)
-    build(config)
+def scanned(tmp_path_factory):
+    config, printed = scanned_site(tmp_path_factory.mktemp("scanned-browser"))
     return config.output, printed
 
 
@@ -31,8 +26,8 @@ def open_viewer(page, url):
                            " && window.archivePageViewer.world.getItemAt(0).getFullyLoaded()")
 
 
-def test_clicking_a_region_of_the_page_opens_its_article(page, scanned_site, serve_folder):
-    site, printed = scanned_site
+def test_clicking_a_region_of_the_page_opens_its_article(page, scanned, serve_folder):
+    site, printed = scanned
     base = serve_folder(site)
     open_viewer(page, base + ISSUE + "page-1/index.html")
     assert page.locator("#scan-static").is_hidden()
@@ -44,8 +39,8 @@ def test_clicking_a_region_of_the_page_opens_its_article(page, scanned_site, ser
     assert page.js_errors == []
 
 
-def test_an_article_shows_its_clipping_and_it_leads_back_to_its_region(page, scanned_site, serve_folder):
-    site, printed = scanned_site
+def test_an_article_shows_its_clipping_and_it_leads_back_to_its_region(page, scanned, serve_folder):
+    site, printed = scanned
     base = serve_folder(site)
     page.goto(base + ISSUE + "page-1/index.html")
     href = page.locator(".page-articles a[data-region]").first.get_attribute("href")
@@ -60,8 +55,8 @@ def test_an_article_shows_its_clipping_and_it_leads_back_to_its_region(page, sca
     assert page.locator(f"#scan-static a#r-{slug}.current").count() == 1
 
 
-def test_a_search_leads_to_its_words_marked_on_the_scan(page, scanned_site, serve_folder):
-    site, printed = scanned_site
+def test_a_search_leads_to_its_words_marked_on_the_scan(page, scanned, serve_folder):
+    site, printed = scanned
     word = re.sub(r"[^\u4e00-\u9fff]", "", printed[0].paragraphs[0])[4:8]
     base = serve_folder(site)
     page.goto(base + "search/index.html?q=" + word)
@@ -76,8 +71,8 @@ def test_a_search_leads_to_its_words_marked_on_the_scan(page, scanned_site, serv
     assert page.js_errors == []
 
 
-def test_the_scan_zooms_and_pans_on_a_phone(browser, scanned_site, serve_folder):
-    site, _ = scanned_site
+def test_the_scan_zooms_and_pans_on_a_phone(browser, scanned, serve_folder):
+    site, _ = scanned
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
@@ -106,7 +101,7 @@ def test_the_scan_zooms_and_pans_on_a_phone(browser, scanned_site, serve_folder)
     context.close()
 
 
-def test_the_page_view_reads_from_disk_with_its_regions(page, scanned_site):
-    site, printed = scanned_site
+def test_the_page_view_reads_from_disk_with_its_regions(page, scanned):
+    site, printed = scanned
     open_viewer(page, (site / ISSUE / "page-1/index.html").as_uri())
     assert page.locator("#scan-zoom a.region").count() == sum(len(a.boxes) for a in printed)

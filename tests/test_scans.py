@@ -12,19 +12,14 @@ import pytest
 from newsarchive.errors import BuildError
 from newsarchive.images import tile_names
 from newsarchive.pipeline import build, check
-from tests.factories import make_config, scanned_issue, snapshot, write
+from tests.factories import make_config, scanned_issue, scanned_site, snapshot, write
 
 ISSUE = "1946/05/15/"
 
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("scanned")
-    content = tmp / "content"
-    printed = scanned_issue(content)
-    config = make_config(tmp, content, base_url="https://example.org/archive/")
-    build(config)
-    return config, printed
+    return scanned_site(tmp_path_factory.mktemp("scanned"), base_url="https://example.org/archive/")
 
 
 def article_files(config):
