@@ -36,6 +36,8 @@ _FURNITURE = [
     (re.compile(r"^(?:责任编辑|责编|编辑|版式设计|美编|校对|版式|组版)\s*[:：].{0,40}$"), "editors' credits"),
     (re.compile(r"^.{2,12}(?:日报|晚报|报)\s+\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.{0,20}$"), "running head"),
     (re.compile(r"^.{0,20}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期|周)[一二三四五六日天].{0,20}$"), "running head"),
+    # a rule, a fold or a speck that OCR read as a few characters: 和|司, |, 一|
+    (re.compile(r"^(?=.*[|｜¦])\S{1,4}$"), "OCR noise (a rule or a speck read as text)"),
 ]
 _LATIN_IN_HAN = re.compile(rf"(?<=[{HAN}])\s*([A-Za-z]{{2,}})\s*(?=[{HAN}])")
 

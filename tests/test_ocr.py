@@ -87,3 +87,13 @@ def test_bad_ocr_files_are_refused_naming_the_file(data, message):
     with pytest.raises(BuildError) as error:
         read_ocr(data, "pages/1.hocr")
     assert message in str(error.value) and "pages/1.hocr" in str(error.value)
+
+
+def test_a_rule_read_as_characters_is_set_aside_as_noise_not_made_an_article():
+    from newsarchive.importer import parse_page
+    text = ("和|司\n\n## 孔明灯倡议书\n\n【新华社延安十二日电】孔明灯属于高空明火飞行器。\n\n"
+            "## 第二篇文章\n\n【本报讯】第二篇的正文。\n")
+    result = parse_page(text)
+    assert [f["text"] for f in result.furniture] == ["和|司"] and "OCR noise" in result.furniture[0]["reason"]
+    assert [(a.title, [p.text for p in a.paras][:1]) for a in result.articles] == [
+        (["孔明灯倡议书"], ["【新华社延安十二日电】孔明灯属于高空明火飞行器。"]), (["第二篇文章"], ["【本报讯】第二篇的正文。"])]
