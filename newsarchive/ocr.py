@@ -233,7 +233,9 @@ def page_text(page: OcrPage) -> tuple[str, dict[int, list[OcrLine]]]:
     for line in page.lines:
         size = type_size(line) / body if body else 1.0
         mark = "## " if size >= HEADLINE_SIZE else "### " if size >= SUBHEAD_SIZE else ""
-        if mark and previous is not None and previous[1] == mark and _wraps(previous[2], line):
+        if previous is not None and previous[1] and _wraps(previous[2], line) and (
+                mark == previous[1] or not mark and line.box[3] >= 0.85 * previous[2].box[3]):
+            # (a heading's short last line can measure smaller than its type: it is as tall as the line above)
             out[-1] += line.text  # the heading goes on: Chinese wraps without a space
             where[len(out)].append(line)
         else:
