@@ -102,7 +102,7 @@ def test_a_rule_read_as_characters_is_set_aside_as_noise_not_made_an_article():
 def test_a_headings_short_last_line_stays_with_it():
     from newsarchive.ocr import OcrPage
     body = [OcrLine("正文" * 6, (80, 300 + 40 * k, 336, 29), paragraph=2) for k in range(6)]
-    deck = [OcrLine("——放手不等于自流领导", (80, 200, 360, 36), paragraph=1),
+    deck = [OcrLine("——放手不等于自流领导", (80, 200, 396, 36), paragraph=1),
             OcrLine('如同"赶车”', (80, 240, 150, 36), paragraph=1)]
     text, where = page_text(OcrPage(1000, 1000, deck + body))
     assert text.startswith('### ——放手不等于自流领导如同"赶车”\n\n正文')
