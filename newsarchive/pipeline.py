@@ -12,17 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import claims, urls
+from . import claims, images, urls
 from .articles import list_content, read_files
 from .collect import collect_site
 from .config import DEFAULT_LAYOUTS, Config
-from . import images
 from .digests import blake16, code_digest, digest_of, layouts_digest
 from .model import Site
 from .render import Renderer
 from .scans import read_scans
-from .search import SearchIndexer, pagefind_executable, record_digest, record_page, script_variants, shard_keys
-from .search import router
+from .search import SearchIndexer, pagefind_executable, record_digest, record_page, router, script_variants, shard_keys
 from .state import BuildState, Manifest, ParseCache, Unit
 from .state import source_stamp as stamp_of
 from .urls import PAGEFIND, SHARDS, VARIANTS, Slugs, output_file
@@ -132,8 +130,8 @@ def source_folders(config: Config) -> tuple[Path, ...]:
 
 
 class Build:
-    """One build, in named phases — recover, read, plan, render, copy static, index, route,
-    extras, commit, finish — each adding its part of the manifest (`units`) to what the writer
+    """One build, in named phases — recover, read, plan, render, images, copy static, index,
+    route, extras, commit, finish — each adding its part of the manifest (`units`) to what the writer
     stages. The order is run()'s."""
 
     def __init__(self, config: Config, progress: Progress | None, force: bool, jobs: int):
