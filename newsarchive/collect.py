@@ -46,7 +46,7 @@ def collect_site(config: Config, articles: list[Article], metas: list[IssueMeta]
             problems.append(Problem(shown(meta.source),
                                     f"a second issue file for {meta.date}: {shown(meta_by_date[meta.date].source)} describes it too"))
         meta_by_date.setdefault(meta.date, meta)
-    scans_of = scans_by_date(scans, {a.date for a in articles}, shown, warnings := [])
+    scans_of = scans_by_date(scans, {a.date for a in articles}, shown, warnings := [], problems)
     issues = tuple(make_issue(config, date, tuple(group), meta_by_date.get(date), scans_of.get(date, {}))
                    for date, group in itertools.groupby(articles, key=lambda a: a.date))
     problems += regions_without_scan(issues, shown)
@@ -85,14 +85,18 @@ def with_line(config: Config, problem: Problem) -> Problem:
     return replace(problem, line=field_line(Path(problem.path), problem.field))
 
 
-def scans_by_date(scans: Iterable[Scan], dates: set, shown, warnings: list[Problem]) -> dict:
-    """date → page → its scan; a scan of a day without articles is left out, with a warning."""
+def scans_by_date(scans: Iterable[Scan], dates: set, shown, warnings: list[Problem], problems: list[Problem]) -> dict:
+    """date → page → its scan; a scan of a day without articles is left out, with a warning; two
+    scans of one page are a problem."""
     out: dict = {}
     for scan in scans:
         if scan.date not in dates:
             warnings.append(Problem(shown(scan.source), f"a scan of {scan.date}, which has no articles: not shown"))
+        elif scan.page in out.setdefault(scan.date, {}):
+            problems.append(Problem(shown(scan.source), f"a second scan of page {scan.page}: "
+                                    f"{shown(out[scan.date][scan.page].source)} is one too (keep one)"))
         else:
-            out.setdefault(scan.date, {})[scan.page] = scan
+            out[scan.date][scan.page] = scan
     return out
 
 

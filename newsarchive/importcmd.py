@@ -255,9 +255,9 @@ def ocr_and_import(options: ImportOptions, language: str = "chi_sim") -> tuple[l
             probe.write_text(text, encoding="utf-8")
             return run_import(replace_raw(options, probe))
     pages.mkdir(parents=True, exist_ok=True)
-    for old in olds:
+    for old in olds:  # kept beside, under a name the build does not read
         if old != kept_scan or old.read_bytes() != scan.read_bytes():
-            shutil.copy2(old, backup_name(old))
+            os.replace(old, backup_name(old))
     if kept_scan.resolve() != scan.resolve():
         shutil.copyfile(scan, kept_scan)
     hocr.write_text(text, encoding="utf-8")

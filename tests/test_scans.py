@@ -179,3 +179,15 @@ def test_ocr_text_reaches_the_page_only_as_data(tmp_path):
     script = re.search(r'id="page-data">(.*?)</script>', page, re.S).group(1)
     assert "onerror" in script and "<" not in script
     assert "<img src=x" not in page
+
+
+def test_two_scans_of_one_page_are_refused_naming_both(tmp_path):
+    content = tmp_path / "content"
+    scanned_issue(content, count=2)
+    pages = content / ISSUE / "pages"
+    from PIL import Image
+    with Image.open(pages / "1.jpg") as scan:
+        scan.save(pages / "1.png")
+    with pytest.raises(BuildError, match="a second scan of page 1") as error:
+        check(make_config(tmp_path, content))
+    assert "1.jpg" in str(error.value) and "1.png" in str(error.value)
