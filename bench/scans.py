@@ -180,3 +180,21 @@ def from_corpus(articles, rng: random.Random, count: int) -> list[ScanArticle]:
         out.append(ScanArticle(title=head[0], subtitle="——" + head[1] if len(head) > 1 else "", byline=byline,
                                reporters=names, paragraphs=list(a.paragraphs)))
     return out
+
+
+def from_content(folder: Path) -> list[ScanArticle]:
+    """ScanArticles of article files (the seed page's, content/2024/02/02/): headline block,
+    reporters, and the body's paragraphs (its byline line among them, as printed)."""
+    import re
+
+    from newsarchive.articles import split_front_matter
+    out = []
+    for path in sorted(folder.glob("*.md")):
+        fm = split_front_matter(path.read_text(encoding="utf-8"), path.name)
+        data = fm.data
+        reporters = data.get("reporter") or []
+        reporters = (reporters,) if isinstance(reporters, str) else tuple(reporters)
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", fm.body) if p.strip()]
+        out.append(ScanArticle(title=data["title"], kicker=data.get("kicker", ""), subtitle=data.get("subtitle", ""),
+                               reporters=reporters, paragraphs=paragraphs))
+    return out
