@@ -35,7 +35,7 @@ def read_scan(path: str, source: str, files: set[str]) -> Scan | Problem:
     except ValueError:
         return Problem(shown, "the folder is not a date (YYYY/MM/DD)")
     try:
-        data = Path(path).read_bytes()
+        image_bytes = Path(path).read_bytes()
         with Image.open(path) as image:
             width, height = image.size
     except (OSError, UnidentifiedImageError) as exc:
@@ -49,15 +49,15 @@ def read_scan(path: str, source: str, files: set[str]) -> Scan | Problem:
     if ocr:
         from .errors import BuildError
         from .ocr import read_ocr
-        data = Path(ocr).read_bytes()
+        ocr_bytes = Path(ocr).read_bytes()
         try:
-            read_ocr(data.decode("utf-8"), display_path(Path(ocr)))
+            read_ocr(ocr_bytes.decode("utf-8"), display_path(Path(ocr)))
         except UnicodeDecodeError:
             return Problem(display_path(Path(ocr)), "expected UTF-8 text (hOCR or ALTO)")
         except BuildError as exc:
             return exc.problems[0]
-        ocr_digest = blake16(data)
-    return Scan(source, date, int(m.group(4)), width, height, blake16(data), ocr_source, ocr_digest)
+        ocr_digest = blake16(ocr_bytes)
+    return Scan(source, date, int(m.group(4)), width, height, blake16(image_bytes), ocr_source, ocr_digest)
 
 
 class _Stamp:

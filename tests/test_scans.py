@@ -191,3 +191,16 @@ def test_two_scans_of_one_page_are_refused_naming_both(tmp_path):
     with pytest.raises(BuildError, match="a second scan of page 1") as error:
         check(make_config(tmp_path, content))
     assert "1.jpg" in str(error.value) and "1.png" in str(error.value)
+
+
+def test_a_new_scan_with_the_same_ocr_remakes_the_page_images(tmp_path):
+    """The scan's digest is of the image (the OCR beside it has its own): a rescanned page shows."""
+    config, _ = scanned_site(tmp_path)
+    thumb = config.output / ISSUE / "page-1/thumb.jpg"
+    before = thumb.read_bytes()
+    from PIL import Image, ImageOps
+    scan = config.content / ISSUE / "pages/1.jpg"
+    with Image.open(scan) as image:
+        ImageOps.invert(image.convert("RGB")).save(scan, quality=85)
+    build(config)
+    assert thumb.read_bytes() != before
