@@ -15,8 +15,9 @@ from .body import markdown_escape
 from .clean import removed, single_line, strip_controls
 from .errors import BuildError, Problem
 from .importer import Draft, PageImport, check_nothing_lost, parse_page
-from .ocr import OcrPage, page_text, read_ocr, regions_for
+from .ocr import OcrPage, ocr_format, page_text, read_ocr, regions_for
 from .rawpage import decode
+from .scans import OCR_SUFFIXES, SCAN_TYPES
 from .topics import suggest_topics
 from .urls import date_folder, slugify
 
@@ -191,7 +192,7 @@ LOW_CONFIDENCE = 0.6  # OCR word confidence below which its line is reported (ne
 
 def is_ocr(path: Path, text: str) -> bool:
     """hOCR or ALTO (their boxes place each article on its scan), not a plain raw page."""
-    return path.suffix.lower() in (".hocr", ".xml", ".html", ".xhtml") and ("ocr_page" in text or "<alto" in text[:4000])
+    return path.suffix.lower() in OCR_SUFFIXES + (".html", ".xhtml") and ocr_format(text) is not None
 
 
 def place_on_scan(result: PageImport, ocr: OcrPage, where: dict) -> None:
@@ -225,9 +226,6 @@ def summary(report: dict, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
-SCAN_TYPES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
-
-
 def ocr_and_import(options: ImportOptions, language: str = "chi_sim") -> tuple[list[Path], dict]:
     """OCR a scan (options.raw) with Tesseract, keep it and its hOCR as the page's scan
     (CONTENT/YYYY/MM/DD/pages/N.ext and N.hocr), and import the hOCR. An existing scan of the
@@ -242,7 +240,7 @@ def ocr_and_import(options: ImportOptions, language: str = "chi_sim") -> tuple[l
     pages = options.content / date_folder(options.date) / "pages"
     kept_scan = pages / f"{options.page}{scan.suffix.lower()}"
     hocr = pages / f"{options.page}.hocr"
-    olds = [p for p in pages.glob(f"{options.page}.*") if p.suffix.lower() in SCAN_TYPES + (".hocr", ".xml")] \
+    olds = [p for p in pages.glob(f"{options.page}.*") if p.suffix.lower() in SCAN_TYPES + OCR_SUFFIXES] \
         if pages.is_dir() else []
     if olds and not options.force and not (kept_scan.exists() and kept_scan.read_bytes() == scan.read_bytes()):
         raise BuildError([Problem(display_path(p), "a scan of this page exists already: not replaced "

@@ -174,14 +174,19 @@ def _scaled(box: Box | None, scale: float) -> Box | None:
     return None if box is None else tuple(round(v * scale) for v in box)  # type: ignore[return-value]
 
 
+def ocr_format(data: str) -> str | None:
+    """'alto' or 'hocr' by the file's content, or None (not OCR with coordinates)."""
+    if re.search(r"<(?:\w+:)?alto\b", data[:4000]):
+        return "alto"
+    return "hocr" if "ocr_page" in data else None
+
+
 def read_ocr(data: str, shown: str) -> OcrPage:
     """hOCR or ALTO, told apart by their content."""
-    head = data[:4000]
-    if re.search(r"<(?:\w+:)?alto\b", head):
-        return read_alto(data, shown)
-    if "ocr_page" in data:
-        return read_hocr(data, shown)
-    raise BuildError([Problem(shown, "neither hOCR (ocr_page) nor ALTO (<alto>): cannot read its OCR")])
+    kind = ocr_format(data)
+    if kind is None:
+        raise BuildError([Problem(shown, "neither hOCR (ocr_page) nor ALTO (<alto>): cannot read its OCR")])
+    return read_alto(data, shown) if kind == "alto" else read_hocr(data, shown)
 
 
 # -- the raw page the importer reads

@@ -12,8 +12,9 @@ from .digests import blake16
 from .errors import Problem
 from .model import Scan
 
-SCAN = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/pages/(\d{1,3})\.(jpe?g|png|tiff?|webp)$", re.I)
-OCR_SUFFIXES = (".hocr", ".xml")
+SCAN_TYPES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
+OCR_SUFFIXES = (".hocr", ".xml")  # hOCR or ALTO beside the scan
+SCAN = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/pages/(\d{1,3})(?:%s)$" % "|".join(re.escape(t) for t in SCAN_TYPES), re.I)
 MAX_PIXELS = 120_000_000  # a 600 dpi broadsheet is ~70 M; more is a mistake or an attack (decompression bomb)
 
 
