@@ -39,13 +39,14 @@ def main() -> None:
             path.write_bytes(damage(page, rng, printed, quality=90))
             scan = Scan(f"1946/05/15/pages/{n + 1}.jpg", datetime.date(1946, 5, 15), n + 1, page.width, page.height, "x")
             pixels += page.width * page.height
-            for name, data in images.scan_files(path, scan, "iiif").items():
+            image = images.open_scan(path)
+            for name, data in images.scan_files(image, scan, "iiif").items():
                 kind = "tiles" if "/iiif/" in name else name.rsplit("/", 1)[-1]
                 totals[kind] += len(data)
             for k, a in enumerate(printed):
                 article = Article(source=f"{k}.md", date=scan.date, title=a.title, section="要闻", slug=f"a{k}",
                                   page=n + 1, regions=tuple(a.boxes))
-                totals["clippings"] += sum(len(d) for d in images.clipping_files(path, article).values())
+                totals["clippings"] += sum(len(d) for d in images.clipping_files(image, article).values())
             totals["scan given"] += path.stat().st_size
     per_page = {k: v / args.pages for k, v in totals.items()}
     site = sum(v for k, v in per_page.items() if k != "scan given")

@@ -20,7 +20,7 @@ CLIP_WIDTH = 900  # and at most this wide
 SETTINGS = (TILE, QUALITY, READING_WIDTH, THUMB_WIDTH, CLIP_SCALE, CLIP_WIDTH, "grey")  # in every signature of these files
 
 
-def _open(path):
+def open_scan(path):
     """The scan upright, in grey when it has no colour (most newsprint: a third of the bytes)."""
     from PIL import Image, ImageChops, ImageOps
     image = ImageOps.exif_transpose(Image.open(path))
@@ -87,10 +87,10 @@ def info(scan: Scan, service_id: str) -> dict:
             "preferredFormats": ["jpg"]}
 
 
-def scan_files(path, scan: Scan, service_id: str) -> dict[str, bytes]:
-    """Site path → bytes of a scan's files: reading size, thumbnail, tiles and info.json."""
+def scan_files(image, scan: Scan, service_id: str) -> dict[str, bytes]:
+    """Site path → bytes of a scan's files (`image`: open_scan's): reading size, thumbnail, tiles
+    and info.json."""
     from PIL import Image
-    image = _open(path)
     view = urls.page_view_path(scan.date, scan.page)
     files = {view + urls.SCAN_IMAGE: _jpeg(_scaled(image, READING_WIDTH)),
              view + urls.THUMBNAIL: _jpeg(_scaled(image, THUMB_WIDTH))}
@@ -100,9 +100,8 @@ def scan_files(path, scan: Scan, service_id: str) -> dict[str, bytes]:
     return files
 
 
-def clipping_files(path, article: Article) -> dict[str, bytes]:
-    """An article's regions cut from its page's scan."""
-    image = _open(path)
+def clipping_files(image, article: Article) -> dict[str, bytes]:
+    """An article's regions cut from its page's scan (`image`: open_scan's)."""
     return {urls.clipping_path(article, n): _jpeg(_scaled(image.crop((x, y, x + w, y + h)),
                                                           min(CLIP_WIDTH, max(1, round(w * CLIP_SCALE)))))
             for n, (x, y, w, h) in enumerate(article.regions, 1)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -238,33 +239,37 @@ class Build:
         scan or a region changed, and kept in the cache by signature for a clean build."""
         config = self.config
         base = digest_of(code_digest(), repr(images.SETTINGS))
+        used: set[str] = set()
         for issue in self.site.issues:
             for page in issue.scanned:
                 scan = page.scan
                 file = config.content / scan.source
+                image = functools.cache(lambda file=file: images.open_scan(file))  # decoded once a page, if at all
                 view = urls.page_view_path(scan.date, scan.page)
                 service = urls.absolute_url(config.base_url, view + urls.TILES).rstrip("/") or urls.TILES.rstrip("/")
-                self.keep_or_make(f"scan {scan.source}", digest_of(base, scan.digest, service),
-                                  lambda: images.scan_files(file, scan, service))
+                used.add(self.keep_or_make(f"scan {scan.source}", digest_of(base, scan.digest, service),
+                                           lambda: images.scan_files(image(), scan, service)))
                 for a in page.articles:
                     if a.regions:
-                        self.keep_or_make(f"clips {a.source}", digest_of(base, scan.digest, repr(a.regions),
-                                                                          urls.article_path(a)),
-                                          lambda a=a: images.clipping_files(file, a))
-        self.state.prune_made()
+                        used.add(self.keep_or_make(f"clips {a.source}", digest_of(base, scan.digest, repr(a.regions),
+                                                                                   urls.article_path(a)),
+                                                   lambda a=a: images.clipping_files(image(), a)))
+        self.state.prune_made(used)
 
-    def keep_or_make(self, key: str, signature: str, make) -> None:
-        """A unit of files kept as it is in the site (same signature), or written from `make()`."""
+    def keep_or_make(self, key: str, signature: str, make) -> str:
+        """A unit of files kept as it is in the site (same signature), or written from `make()`
+        (or from the cache, which keeps what it made). Returns the signature."""
         old = self.old_units.get(key)
         if old is not None and old.signature == signature:
             self.units[key] = old
             for rel in old.files:
                 self.writer.register(rel, staged=False)
-            return
+            return signature
         unit = self.units[key] = Unit(signature, {})
         for site_path, data in self.state.made(signature, make).items():
             self.writer.write_bytes(site_path, data)
             unit.files[output_file(site_path)] = blake16(data)
+        return signature
 
     def copy_static(self) -> None:
         static = self.units["static"] = Unit(None, {})

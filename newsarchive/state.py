@@ -169,11 +169,9 @@ class BuildState:
 
     def made(self, signature: str, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
         """Files (site path → bytes) made for a signature (a scan's images), kept in the cache so
-        that a clean build does not make them again; `prune_made` removes those no build used."""
+        that a clean build does not make them again (`prune_made` removes the others)."""
         folder = self.folder / "images"
         folder.mkdir(exist_ok=True)
-        self._made = getattr(self, "_made", set())
-        self._made.add(signature)
         found = read_pickle(folder / f"{signature}.pickle")
         if isinstance(found, dict):
             return found
@@ -181,8 +179,8 @@ class BuildState:
         write_pickle(folder / f"{signature}.pickle", files)
         return files
 
-    def prune_made(self) -> None:
-        used = getattr(self, "_made", set())
+    def prune_made(self, used: set[str]) -> None:
+        """Remove the made files of every signature but `used` (this build's, kept or made)."""
         for file in (self.folder / "images").glob("*.pickle") if (self.folder / "images").is_dir() else []:
             if file.stem not in used:
                 file.unlink(missing_ok=True)

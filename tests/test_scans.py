@@ -204,3 +204,17 @@ def test_a_new_scan_with_the_same_ocr_remakes_the_page_images(tmp_path):
         ImageOps.invert(image.convert("RGB")).save(scan, quality=85)
     build(config)
     assert thumb.read_bytes() != before
+
+
+def test_an_incremental_build_keeps_the_cached_images_of_the_pages_it_kept(tmp_path):
+    """What images.py made stays in the cache while the site uses it, so that a clean build (--force)
+    takes it from there instead of making every tile again."""
+    import os
+
+    from newsarchive.state import BuildState
+    config, printed = scanned_site(tmp_path)
+    made = sorted((BuildState(config).folder / "images").glob("*.pickle"))
+    assert len(made) == 1 + len(printed)  # the page's files, and each article's clippings
+    os.utime(article_files(config)[0])  # a build that reads again and keeps every image file
+    build(config)
+    assert sorted((BuildState(config).folder / "images").glob("*.pickle")) == made
