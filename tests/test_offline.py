@@ -1,5 +1,6 @@
 """Reading without a network: from disk (file://), and saved issues through the service worker."""
 
+import contextlib
 import functools
 import http.server
 import re
@@ -87,6 +88,27 @@ class Server:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
 
+@contextlib.contextmanager
+def served(browser, folder: Path):
+    """A page of a fresh browser context, the base URL of `folder` served (stoppably), and its server."""
+    server = Server(folder)
+    context = browser.new_context()
+    try:
+        yield context, context.new_page(), f"http://127.0.0.1:{server.port}/", server
+    finally:
+        context.close()
+        if server.httpd.socket.fileno() != -1:
+            server.stop()
+
+
+def save_issue(page, url: str) -> None:
+    """Open an issue once the service worker runs it, and save it for offline reading."""
+    page.goto(url)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.click("#save-issue")
+    page.wait_for_function("document.getElementById('save-status').textContent.startsWith('已保存')")
+
+
 def sw_version(page) -> str:
     return page.evaluate("""() => navigator.serviceWorker.ready.then(r => new Promise(resolve => {
         const c = new MessageChannel(); c.port1.onmessage = e => resolve(e.data.version);
@@ -98,17 +120,10 @@ def test_a_saved_issue_reads_offline_and_a_new_build_replaces_it_whole(browser, 
     shutil.copytree(corpus_content, content)
     config = make_config(tmp_path, content)
     build(config)
-    server = Server(config.output)
-    base = f"http://127.0.0.1:{server.port}/"
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        page.goto(base + "1946/05/15/index.html")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    with served(browser, config.output) as (context, page, base, server):
+        save_issue(page, base + "1946/05/15/index.html")
         first = page.locator(".teasers a").first
         article_url, title = first.get_attribute("href"), first.locator(".title").inner_text()
-        page.click("#save-issue")
-        page.wait_for_function("document.getElementById('save-status').textContent.startsWith('已保存')")
         page.goto(base + "1946/05/16/index.html")  # opened, not saved
 
         server.stop()
@@ -154,10 +169,6 @@ def test_a_saved_issue_reads_offline_and_a_new_build_replaces_it_whole(browser, 
         assert page.locator("h1").inner_text() == "新标题"
         page.goto(base + "1946/05/15/index.html")
         assert "新标题" in page.locator("main").inner_text()
-    finally:
-        context.close()
-        if server.httpd.socket.fileno() != -1:
-            server.stop()
 
 
 def test_a_saved_issue_keeps_its_page_images_offline(browser, tmp_path):
@@ -166,15 +177,9 @@ def test_a_saved_issue_keeps_its_page_images_offline(browser, tmp_path):
     scanned_issue(content)
     config = make_config(tmp_path, content)
     build(config)
-    server = Server(config.output)
-    base = f"http://127.0.0.1:{server.port}/1946/05/15/"
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        page.goto(base + "index.html")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
-        page.click("#save-issue")
-        page.wait_for_function("document.getElementById('save-status').textContent.startsWith('已保存')")
+    with served(browser, config.output) as (context, page, root, server):
+        base = root + "1946/05/15/"
+        save_issue(page, base + "index.html")
         article = page.locator(".issue-page .teasers a").first.get_attribute("href")
         server.stop()
         context.set_offline(True)
@@ -184,7 +189,3 @@ def test_a_saved_issue_keeps_its_page_images_offline(browser, tmp_path):
         page.goto(base + article)
         page.wait_for_function("() => document.querySelector('.clipping img') && "
                                "document.querySelector('.clipping img').naturalWidth > 0")
-    finally:
-        context.close()
-        if server.httpd.socket.fileno() != -1:
-            server.stop()
