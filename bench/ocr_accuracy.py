@@ -18,6 +18,9 @@ of the OCR text lost.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
+import pickle
 import random
 import statistics
 import sys
@@ -66,6 +69,22 @@ def draft_chars(d) -> str:
     return squash("".join(d.kicker + d.title + d.subtitle) + "".join(p.text for p in d.paras))
 
 
+OCR_CACHE = os.environ.get("OCR_CACHE")  # a folder: OCR of a scan kept by its bytes' digest (tuning runs)
+
+
+def cached_ocr(scan: Path) -> OcrPage:
+    """Tesseract's reading of the scan; with OCR_CACHE set, read once per scan and kept there."""
+    if not OCR_CACHE:
+        return ocr_scan(scan)
+    kept = Path(OCR_CACHE) / (hashlib.blake2b(scan.read_bytes(), digest_size=16).hexdigest() + ".pickle")
+    if kept.exists():
+        return pickle.loads(kept.read_bytes())
+    ocr = ocr_scan(scan)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(pickle.dumps(ocr))
+    return ocr
+
+
 SEED_PAGE = ROOT / "content" / "2024" / "02" / "02"  # the seed page's six articles, split by hand
 
 
@@ -78,7 +97,7 @@ def one_page(rng: random.Random, corpus, columns: int, folder: Path) -> tuple[li
                             lines_per_column=rng.randint(36, 48))
     scan = folder / f"page-{rng.random():.6f}.jpg"
     scan.write_bytes(damage(page, rng, printed, quality=rng.randint(70, 90)))
-    ocr = ocr_scan(scan)
+    ocr = cached_ocr(scan)
     text, where = page_text(ocr)
     result = parse_page(text)
     for d in result.articles:
@@ -86,7 +105,7 @@ def one_page(rng: random.Random, corpus, columns: int, folder: Path) -> tuple[li
     return printed, ocr, result, text
 
 
-def measure(pages: int, seed: int, columns: int, seed_page: bool = False) -> Counter:
+def measure(pages: int, seed: int, columns: int, seed_page: bool = False, verbose: bool = False) -> Counter:
     rng = random.Random(seed)
     corpus = None if seed_page else read_corpus()
     stats: Counter = Counter()
@@ -116,6 +135,8 @@ def measure(pages: int, seed: int, columns: int, seed_page: bool = False) -> Cou
                 best, k = max(scored, default=(0, -1))
                 if k < 0 or best < 0.5 * len(truth):
                     ious.append(0.0)
+                    if verbose:
+                        print(f"missed (page {stats['pages']}): {a.title} | {a.byline} | {truth[:60]}…", file=sys.stderr)
                     continue
                 taken.add(k)
                 d = result.articles[k]
@@ -150,7 +171,12 @@ def main() -> None:
     parser.add_argument("--tune-seed", type=int, default=1)
     parser.add_argument("--held-out-seed", type=int, default=1001)
     parser.add_argument("--columns", type=int, default=6)
+    parser.add_argument("--tuning-only", action="store_true", help="measure the tuning set only, and name the true articles missed")
     args = parser.parse_args()
+    if args.tuning_only:
+        for key, value in figures(measure(args.pages, args.tune_seed, args.columns, verbose=True)).items():
+            print(f"{key:32} {value:.3f}" if isinstance(value, float) else f"{key:32} {value}")
+        return
     tuning = figures(measure(args.pages, args.tune_seed, args.columns))
     held = figures(measure(args.pages, args.held_out_seed, args.columns))
     seed = figures(measure(1, args.held_out_seed, args.columns, seed_page=True))  # held out too

@@ -13,11 +13,14 @@ NAME = rf"[{HAN}·]{{2,4}}"  # a Chinese personal name
 # Characters after which a paragraph may really end.
 END = "。！？!?…；;：:”’」』）)】.—"
 
+# The mark before a credit line (■本报记者 尹明), or what OCR reads it as (国本报记者, 回本报讯).
+MARK = r"(?:[■□◆◇●▲][ \t]*|[国回口田目圆](?=本报))"
 _DATELINE = re.compile(
-    r"^(?:■\s*)?(?:【本报讯】|本报讯\s*[(（][^()（）]*(?:[)）]|$)|本报[^\s，。]{0,8}电\s*[(（][^()（）]*[)）]|"
+    rf"^{MARK}?"
+    r"(?:【本报讯】|本报讯\s*[(（][^()（）]*(?:[)）]|$)|本报[^\s，。]{0,8}电\s*[(（][^()（）]*[)）]|"
     r"【?新华社[^\s，。]{0,12}电】?\s*(?:[(（][^()（）]*[)）])?|【[^】]{2,20}电】|【又讯】|【[^】]{2,12}(?:讯|消息)】|【本报[^】]{1,6}】)")
 _BYLINE = re.compile(
-    rf"^(?:■\s*)?(?:本报(?:特约)?记者|记者|通讯员|本报通讯员|特约记者|文\s*/|图\s*/|摄影\s*/?)\s*{NAME}"
+    rf"^{MARK}?(?:本报(?:特约)?记者|记者|通讯员|本报通讯员|特约记者|文\s*/|图\s*/|摄影\s*/?)\s*{NAME}"
     rf"(?:[\s、，,]+(?:(?:本报)?(?:记者|通讯员|实习生|特约记者)\s*|文\s*/|图\s*/)?{NAME})*\s*$")
 COMPOUND_SURNAMES = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|令狐|长孙|宇文|司徒|夏侯|端木|独孤|南宫|西门"
 # The two hundred-odd most common surnames: a three-character line that starts with none of them

@@ -114,10 +114,17 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, data, message):
     ("【本报讯】昨天。", ()),
     ("【新华社北京二月一日电】昨天。", ()),
     ("文/张三 图/李四", ("张三",)),
+    ("国本报记者刘白羽", ("刘白羽",)),  # the ■ as OCR reads it
+    ("回本报讯（记者 杨秀峰）昨天。", ("杨秀峰",)),
 ])
 def test_bylines_and_datelines_in_chinese_conventions(line, reporters):
     assert classify(line, 1, 1).kind in ("byline", "dateline")
     assert reporters_of(line) == reporters
+
+
+@pytest.mark.parametrize("line", ["国家记者协会今天开会", "国本地记者张三", "回本报社的路上"])
+def test_a_mark_misread_as_a_character_is_no_byline_unless_a_credit_follows(line):
+    assert classify(line, 1, 1).kind == "para"
 
 
 def page(*blocks: str) -> str:
