@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
-from .rawpage import (HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, reporters_of,
+from .rawpage import (END, HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, reporters_of,
                       split_blocks, starts_enumeration, starts_mid_sentence, suspicious_tokens)
 from .text import HAN
 
@@ -160,6 +160,25 @@ def _review_warnings(article: Draft) -> list[dict]:
     return article.warnings
 
 
+HAN_CHAR = re.compile(f"[{HAN}]")
+
+
+def _scraps_only(draft: Draft) -> bool:
+    """A headline followed by nothing but scraps (JIA, 3??, 军: a deck OCR could not read) has no body
+    yet: the byline or dateline after them opens its text, not another article."""
+    return draft.has_headline and all(p.kind != "p" or len(p.text) <= 3 and not (HAN_CHAR.search(p.text) and
+                                                                               any(c in END for c in p.text))
+                                      for p in draft.paras)
+
+
+
+def _headline_in_pieces(draft: Draft) -> bool:
+    """A bare headline with only scraps after it: the next headline line is the rest of it
+    (苏皖国民党军 / 一 / 侵陷夏邑城), read apart by OCR."""
+    return (_scraps_only(draft) and not draft.subtitle and not draft.reporters
+            and not any(p.dateline or p.kind != "p" for p in draft.paras))
+
+
 class _Assembler:
     """Blocks in reading order → draft articles: each block opens an article, joins the current
     one, or (a headline) is claimed by the headless piece above it."""
@@ -201,6 +220,12 @@ class _Assembler:
         j, kicker, title, subtitle = _headline_group(blocks, i)
         after = blocks[j] if j < len(blocks) else None
         lines = [(blk.first, blk.last) for blk in blocks[i:j]]
+        if cur is not None and not kicker and _headline_in_pieces(cur):
+            cur.title, cur.subtitle = [cur.title[0] + "".join(title)], subtitle
+            cur.headline_lines += lines
+            cur.decide("joined two headline lines with only scraps between them (a headline OCR read in pieces)",
+                       b.first, 0.6)
+            return j
         claim = _claims_headline(cur, articles, blocks, j, kicker + title + subtitle) \
             if cur is not None and not cur.has_headline and cur.paras else None
         if claim is not None and claim[2] == len(cur.paras):  # all of the piece is the article above's
@@ -224,7 +249,7 @@ class _Assembler:
         """A byline or dateline: a new article, unless this one has no headline yet (dispatches
         printed before a headline stay together until it is decided whose they are)."""
         cur = self.cur
-        if cur is None or cur.has_text and (cur.has_headline or cur.opened_by == "text"):
+        if cur is None or cur.has_text and (cur.has_headline or cur.opened_by == "text") and not _scraps_only(cur):
             cur = self.open(Draft(start=b.first, opened_by=b.kind))
         cur.add_reporters(b.reporters)
         return "byline" if b.kind == "byline" else "p"
