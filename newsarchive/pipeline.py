@@ -30,6 +30,10 @@ from .write import MARKER, Writer, check_output, finish_commit, output_lock, rem
 Progress = Callable[[str, int, int], None]  # (stage, done, total): "read" files, "render" pieces, "index" articles
 
 
+class _StaleRouter(Exception):
+    """A router file in the site is not the one the manifest says the last build wrote."""
+
+
 @dataclass(frozen=True)
 class BuildStats:
     articles: int
@@ -303,10 +307,16 @@ class Build:
                     writer.register(rel, staged=False)
 
     def route(self) -> None:
-        """The shard router: only its buckets whose keys changed are written again."""
+        """The shard router: only its buckets whose keys changed are read and written again (its
+        files in the site are its tables; the manifest's digests say they are still the last build's)."""
         indexer, writer, previous = self.indexer, self.writer, self.previous
-        files, names, self.router_state = indexer.router(indexer.hashes, previous and previous.router)
         kept = self.old_units["router"].files if "router" in self.old_units else {}
+        state = previous and previous.router if PAGEFIND + router.META in kept else None
+        try:
+            files, names, self.router_state = indexer.router(indexer.hashes, state, self._bucket_reader(kept))
+        except _StaleRouter:  # all made again, and all moved in: the site's copies are not the manifest's
+            files, names, self.router_state = indexer.router(indexer.hashes, None)
+            previous.units["router"] = Unit(None, dict.fromkeys(kept, "changed since"))
         if any(name not in files and PAGEFIND + name not in kept for name in names):
             files, names, self.router_state = indexer.router(indexer.hashes, None)  # not in the site: all
         routed = self.units["router"] = Unit(None, {})
@@ -320,6 +330,22 @@ class Build:
                 else:  # a bucket no key of which changed: as it is in the site
                     writer.register(rel, staged=False)
                     routed.files[rel] = kept[rel]
+
+    def _bucket_reader(self, kept: dict[str, str]) -> Callable[[int], str | None]:
+        """Bucket n's file as the last build wrote it (None: it wrote none); _StaleRouter if it
+        is not (changed or gone since)."""
+        def read(n: int) -> str | None:
+            rel = PAGEFIND + router.bucket_file(n)
+            if rel not in kept:
+                return None
+            try:
+                data = (self.config.output / rel).read_bytes()
+            except OSError as e:
+                raise _StaleRouter(rel) from e
+            if blake16(data) != kept[rel]:
+                raise _StaleRouter(rel)
+            return data.decode("utf-8")
+        return read
 
     def extras(self) -> None:
         """The small files made from the others: the service worker (its version a hash of the pages

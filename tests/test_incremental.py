@@ -128,14 +128,16 @@ def test_the_router_kept_up_to_date_is_the_one_a_clean_build_writes():
     build's state, with the unchanged ones kept, are byte for byte those of a clean build."""
     import random
     from newsarchive.search import SearchIndexer
+    from newsarchive.search.router import bucket_file
     rng = random.Random(7)
     chars = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"
     def some_keys(n):
         return {rng.choice(chars) + rng.choice(chars) for _ in range(n)} | set(rng.sample(chars, 20))
-    def router(keys, state):
+    def router(keys, state, site=None):  # site: the router files the last build left
         indexer = SearchIndexer(None)
         indexer.keys = {shard: "\0".join(k) for shard, k in keys.items()}
-        return indexer.router({shard: str(sorted(k)) for shard, k in keys.items()}, state)
+        return indexer.router({shard: str(sorted(k)) for shard, k in keys.items()}, state,
+                              site and (lambda n: site.get(bucket_file(n))))
     shards = {f"19{year}": some_keys(3000) for year in range(40, 46)}
     files, names, state = router(shards, None)
     site = dict(files)
@@ -149,7 +151,7 @@ def test_the_router_kept_up_to_date_is_the_one_a_clean_build_writes():
             del shards[max(shards)]  # the newest goes: slots stay
         else:  # sometimes it shrinks to almost nothing: buckets that only lose keys
             shards[rng.choice(sorted(shards))] = some_keys(rng.choice([2, rng.randint(50, 4000)]))
-        files, names, state = router(shards, state)
+        files, names, state = router(shards, state, site)
         site = {name: text for name, text in {**site, **files}.items() if name in names}
         clean, clean_names, _ = router(shards, None)
         assert names == clean_names and site == clean, step
@@ -204,3 +206,26 @@ def test_a_new_year_gives_the_clean_build(archive, tmp_path):
     assert stats.shards == 2 and stats.shards_reused == 1
     assert 'rel="next" href="../2024/index.html"' in (archive.output / "archive/1946/index.html").read_text(encoding="utf-8")
     assert_same_as_clean_build(archive, tmp_path, "new-year")
+
+
+def test_the_router_is_updated_from_its_files_in_the_site_and_only_while_they_are_the_last_builds(archive, tmp_path):
+    """The router's tables are its bucket files in the site: an edit reads the buckets it reaches
+    from there; a bucket file changed since the last build is not trusted (all are made again)."""
+    import json
+    from newsarchive.search.router import bucket_file, route_bucket
+    from tests.conftest import ROOT
+    shutil.copytree(ROOT / "content", archive.content, dirs_exist_ok=True)  # two shards: a router
+    build(archive)
+    article = next(p for p in sorted((archive.content / "2024").rglob("*.md")) if "孔明灯" in p.read_text(encoding="utf-8"))
+    edit(article, "孔明灯", "孔明燈")
+    build(archive)
+    assert_same_as_clean_build(archive, tmp_path, "edit-through-router-files")
+    pagefind = archive.output / "pagefind"
+    buckets = json.loads((pagefind / "router.json").read_text(encoding="utf-8"))["buckets"]
+    tampered = pagefind / bucket_file(route_bucket("孔", buckets))
+    table = json.loads(tampered.read_text(encoding="utf-8"))
+    del table["孔"]
+    tampered.write_text(json.dumps(table, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    edit(article, "孔明燈", "孔明灯")
+    build(archive)
+    assert_same_as_clean_build(archive, tmp_path, "tampered-router-file")

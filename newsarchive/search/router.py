@@ -3,22 +3,24 @@ the shards that hold it, as a bit set (bit n: the shard in slot n of router.json
 order), in buckets by a hash the search page computes too. A query is only sent to the shards
 holding all its pairs: a word found nowhere costs a few kilobytes.
 
-The router is updated from the last build's state: only the shards whose input hash changed are
-taken out and put back, and only the buckets whose keys changed are written again; the files are
-those a clean build would write (tests/test_router.py)."""
+The router is updated from the last build's state and its bucket files as the site holds them
+(the files are the tables, with no second copy in the cache: only the buckets a change reaches are
+read, and their bits become numbers only for the keys it touches). Only the shards whose input hash
+changed are taken out and put back, and only the buckets whose keys changed are written again; the
+files are those a clean build would write (tests/test_router.py)."""
 
 from __future__ import annotations
 
 import json
 import re
 import sys
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ..text import HAN
 
 BUCKET_BYTES = 8000  # a router file's size, about, at most
 MAX_BUCKETS = 4096
-FORMAT = 1  # of the router's state in the cache
+FORMAT = 2  # of the router's state in the cache
 META = "router.json"  # under pagefind/, beside the bucket files router/<n>.json
 
 _HAN_RUN = re.compile(f"[{HAN}]+")
@@ -61,9 +63,34 @@ def bucket_file(n: int | str) -> str:
     return f"router/{n}.json"
 
 
+class Tables:
+    """The buckets (key → its bits in hexadecimal, as in the bucket's file), each read when first
+    used: `read(n)` gives bucket n's file as the site holds it (None: no file, no keys)."""
+
+    def __init__(self, count: int, read: Callable[[int], str | None] | None = None):
+        self.count, self.read, self.loaded = count, read, {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, n: int) -> dict[str, str]:
+        table = self.loaded.get(n)
+        if table is None:
+            text = self.read(n) if self.read else None
+            table = self.loaded[n] = json.loads(text) if text else {}
+        return table
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        return (self[n] for n in range(self.count))
+
+    def replace(self, tables: list[dict[str, str]]) -> None:
+        self.count, self.loaded = len(tables), dict(enumerate(tables))
+
+
 def update(hashes: dict[str, str], keys_for: Callable[[str], list[str]], old_keys: dict[str, str],
-           state: dict | None) -> tuple[dict[str, str], set[str], dict]:
-    """The router for the shards' input `hashes`, from the last build's `state` (None: made anew).
+           state: dict | None, read: Callable[[int], str | None] | None = None) -> tuple[dict[str, str], set[str], dict]:
+    """The router for the shards' input `hashes`, from the last build's `state` (None: made anew)
+    and its bucket files (`read(n)`: bucket n's JSON as the site holds it, None when it has none).
     `keys_for(shard)`: a changed shard's keys; `old_keys`: the last build's keys of shards taken out
     (NUL-joined; without all of them every key of every bucket is looked at).
 
@@ -73,19 +100,20 @@ def update(hashes: dict[str, str], keys_for: Callable[[str], list[str]], old_key
     state = _usable(state, order)
     add, mask, taken_out = _changed_shards(state, order, hashes, keys_for)
     state["hashes"] = dict(hashes)
-    tables, lengths = state["tables"], state["lengths"]
+    tables, lengths = Tables(state["buckets"], read), state["lengths"]
     before = _take_out(tables, lengths, mask, _keys_to_look_at(tables, taken_out, old_keys)) if mask else {}
     buckets = _bucket_count(tables, lengths, add, len(order))
     changed = _rebucket(tables, buckets) if buckets != len(tables) else set()
     changed |= _put_in(tables, lengths, add, before)
     # a shard indexed again puts back most of its keys as they were: only buckets that end up
     # otherwise are written again
-    changed.update(n for (n, key), bits in before.items() if n < len(tables) and tables[n].get(key, 0) != bits)
+    changed.update(n for (n, key), bits in before.items() if n < len(tables) and tables[n].get(key) != bits)
+    state["buckets"] = buckets
     files = {META: json.dumps({"buckets": buckets, "slots": order}, ensure_ascii=False, separators=(",", ":"))}
     for n in sorted(changed):
         if tables[n]:
-            files[bucket_file(n)] = json.dumps({k: format(v, "x") for k, v in sorted(tables[n].items())},
-                                               ensure_ascii=False, separators=(",", ":"))
+            files[bucket_file(n)] = json.dumps(dict(sorted(tables[n].items())), ensure_ascii=False,
+                                               separators=(",", ":"))
     return files, {META} | {bucket_file(n) for n in range(buckets) if tables[n]}, state
 
 
@@ -95,7 +123,7 @@ def _usable(state: dict | None, order: list[str]) -> dict:
     slot_of = {shard: n for n, shard in enumerate(order)}
     if (state is None or state.get("format") != FORMAT
             or any(slot_of[shard] != n for shard, n in state["slots"].items() if shard in slot_of)):
-        return {"format": FORMAT, "slots": {}, "hashes": {}, "chars": {}, "tables": [], "lengths": [0, 0, 0]}
+        return {"format": FORMAT, "slots": {}, "hashes": {}, "chars": {}, "buckets": 0, "lengths": [0, 0, 0]}
     return state
 
 
@@ -117,11 +145,11 @@ def _changed_shards(state: dict, order: list[str], hashes: dict[str, str], keys_
         keys = keys_for(shard)
         for key in keys:
             add[key] = add.get(key, 0) | (1 << n)
-        state["chars"][shard] = {k for k in keys if len(k) == 1}
+        state["chars"][shard] = "".join(sorted(k for k in keys if len(k) == 1))
     return add, mask, taken_out
 
 
-def _keys_to_look_at(tables: list[dict], taken_out: list[str], old_keys: dict[str, str]) -> dict[int, set[str]]:
+def _keys_to_look_at(tables: Tables, taken_out: list[str], old_keys: dict[str, str]) -> dict[int, set[str]]:
     """Bucket → the keys that may hold bits of the shards taken out: only the keys they had, when
     they are known; else every key of every bucket."""
     if not all(shard in old_keys for shard in taken_out):
@@ -133,25 +161,26 @@ def _keys_to_look_at(tables: list[dict], taken_out: list[str], old_keys: dict[st
     return hits
 
 
-def _take_out(tables: list[dict], lengths: list[int], mask: int, hits: dict[int, set[str]]) -> dict:
+def _take_out(tables: Tables, lengths: list[int], mask: int, hits: dict[int, set[str]]) -> dict:
     """Clear the `mask` bits; returns (bucket, key) → its bits before, for the keys that had some."""
     before = {}
     for n, keys in hits.items():
         table = tables[n]
         for key in keys:
-            bits = table.get(key, 0)
-            if not bits & mask:
+            held = table.get(key)
+            if held is None or not int(held, 16) & mask:
                 continue
-            before[n, key] = bits  # changed only if the key ends up otherwise (see update)
-            if bits & ~mask:
-                table[key] = bits & ~mask
+            before[n, key] = held  # changed only if the key ends up otherwise (see update)
+            bits = int(held, 16) & ~mask
+            if bits:
+                table[key] = format(bits, "x")
             else:
                 del table[key]
                 lengths[len(key)] -= 1
     return before
 
 
-def _bucket_count(tables: list[dict], lengths: list[int], add: dict[str, int], shards: int) -> int:
+def _bucket_count(tables: Tables, lengths: list[int], add: dict[str, int], shards: int) -> int:
     """Buckets enough for BUCKET_BYTES a file, once the new keys are in (a power of two)."""
     digits = (shards + 3) // 4
     counts = list(lengths)
@@ -165,27 +194,29 @@ def _bucket_count(tables: list[dict], lengths: list[int], add: dict[str, int], s
     return buckets
 
 
-def _rebucket(tables: list[dict], buckets: int) -> set[int]:
+def _rebucket(tables: Tables, buckets: int) -> set[int]:
     """Every key into its bucket of `buckets`; all of them changed."""
-    keys = {key: bits for table in tables for key, bits in table.items()}
-    tables[:] = [{} for _ in range(buckets)]
-    for key, bits in keys.items():
-        tables[route_bucket(key, buckets)][key] = bits
+    fresh: list[dict[str, str]] = [{} for _ in range(buckets)]
+    for table in tables:
+        for key, bits in table.items():
+            fresh[route_bucket(key, buckets)][key] = bits
+    tables.replace(fresh)
     return set(range(buckets))
 
 
-def _put_in(tables: list[dict], lengths: list[int], add: dict[str, int], before: dict) -> set[int]:
+def _put_in(tables: Tables, lengths: list[int], add: dict[str, int], before: dict) -> set[int]:
     """Set the bits of the keys added; returns the buckets changed (those of keys taken out are
     judged by their end state, in update)."""
     changed = set()
     for key, bits in add.items():
         n = route_bucket(key, len(tables))
         table = tables[n]
-        old = table.get(key, 0)
+        held = table.get(key)
+        old = int(held, 16) if held else 0
         if not old:
             lengths[len(key)] += 1
         if old | bits != old:
-            table[key] = old | bits
+            table[key] = format(old | bits, "x")
             if (n, key) not in before:
                 changed.add(n)
     return changed

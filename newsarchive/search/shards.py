@@ -120,9 +120,11 @@ class SearchIndexer:
                  "first": self.dates[shard][0], "last": self.dates[shard][1]}
                 for shard in sorted(self.digests, reverse=True)]
 
-    def router(self, hashes: dict[str, str], state: dict | None) -> tuple[dict[str, str], set[str], dict]:
-        """The shard router over these shards (see router.update), from the last build's state."""
-        return router.update(hashes, self.keys_for, self.old_keys, state)
+    def router(self, hashes: dict[str, str], state: dict | None,
+               read: Callable[[int], str | None] | None = None) -> tuple[dict[str, str], set[str], dict]:
+        """The shard router over these shards (see router.update), from the last build's state and
+        its bucket files (`read`)."""
+        return router.update(hashes, self.keys_for, self.old_keys, state, read)
 
     def keys_for(self, shard: str) -> list[str]:
         """A shard's router keys: made by this build, or kept in the cache with its bundle."""
