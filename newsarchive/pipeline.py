@@ -11,6 +11,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable
 
 from . import claims, images, urls
@@ -32,6 +33,36 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total): "read" files
 
 class _StaleRouter(Exception):
     """A router file in the site is not the one the manifest says the last build wrote."""
+
+
+class _SiteBuckets(Mapping):
+    """The router's bucket files in the site (number → JSON), as the last build wrote them (`kept`:
+    their digests in its manifest), each read when asked for; _StaleRouter if one is not."""
+
+    def __init__(self, output: Path, kept: dict[str, str]):
+        self.output, self.kept = output, kept
+        folder = PAGEFIND + router.bucket_file("")[:-len(".json")]  # pagefind/router/
+        self.numbers = {int(rel[len(folder):-len(".json")]): rel for rel in kept
+                        if rel.startswith(folder) and rel.endswith(".json")}
+
+    def __getitem__(self, n: int) -> str:
+        rel = self.numbers[n]
+        try:
+            data = (self.output / rel).read_bytes()
+        except OSError as e:
+            raise _StaleRouter(rel) from e
+        if blake16(data) != self.kept[rel]:
+            raise _StaleRouter(rel)
+        return data.decode("utf-8")
+
+    def __contains__(self, n) -> bool:
+        return n in self.numbers
+
+    def __iter__(self):
+        return iter(self.numbers)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
 
 
 @dataclass(frozen=True)
@@ -313,7 +344,7 @@ class Build:
         kept = self.old_units["router"].files if "router" in self.old_units else {}
         state = previous and previous.router if PAGEFIND + router.META in kept else None
         try:
-            files, names, self.router_state = indexer.router(indexer.hashes, state, self._bucket_reader(kept))
+            files, names, self.router_state = indexer.router(indexer.hashes, state, _SiteBuckets(self.config.output, kept))
         except _StaleRouter:  # all made again, and all moved in: the site's copies are not the manifest's
             files, names, self.router_state = indexer.router(indexer.hashes, None)
             previous.units["router"] = Unit(None, dict.fromkeys(kept, "changed since"))
@@ -330,22 +361,6 @@ class Build:
                 else:  # a bucket no key of which changed: as it is in the site
                     writer.register(rel, staged=False)
                     routed.files[rel] = kept[rel]
-
-    def _bucket_reader(self, kept: dict[str, str]) -> Callable[[int], str | None]:
-        """Bucket n's file as the last build wrote it (None: it wrote none); _StaleRouter if it
-        is not (changed or gone since)."""
-        def read(n: int) -> str | None:
-            rel = PAGEFIND + router.bucket_file(n)
-            if rel not in kept:
-                return None
-            try:
-                data = (self.config.output / rel).read_bytes()
-            except OSError as e:
-                raise _StaleRouter(rel) from e
-            if blake16(data) != kept[rel]:
-                raise _StaleRouter(rel)
-            return data.decode("utf-8")
-        return read
 
     def extras(self) -> None:
         """The small files made from the others: the service worker (its version a hash of the pages

@@ -87,9 +87,12 @@ _KEEP_TAG = r"\1"
 def record_digest(article, issue, language: str, code: str) -> str:
     """A digest of everything `record` shows (the article's file and details, its issue's paper),
     taken without making the record: whether a shard must be indexed again is known cheaply."""
-    shown = repr((article.title, article.kicker, article.subtitle, article.reporters, article.date, article.section,
-                  article.page, article.order, article.topics, article.byline_missing, issue.paper, language, code,
-                  printed_at(article, issue)))
+    # fields joined by control characters the content cannot hold (they are taken out as it is
+    # read): a string made with no repr of the article's tuples, 100,000 times a build
+    shown = "\x1f".join((article.title, article.kicker, article.subtitle, "\x1e".join(article.reporters),
+                         str(article.date), article.section, str(article.page), str(article.order),
+                         "\x1e".join(article.topics), str(article.byline_missing), issue.paper or "", language, code,
+                         printed_at(article, issue)))
     return blake16(f"{article.digest or repr(article)}\0{shown}".encode("utf-8"))
 
 

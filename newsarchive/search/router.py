@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from ..text import HAN
 
@@ -65,10 +65,11 @@ def bucket_file(n: int | str) -> str:
 
 class Tables:
     """The buckets (key → its bits in hexadecimal, as in the bucket's file), each read when first
-    used: `read(n)` gives bucket n's file as the site holds it (None: no file, no keys)."""
+    used from `files` (bucket number → its JSON as the site holds it; a bucket with no file has no
+    keys)."""
 
-    def __init__(self, count: int, read: Callable[[int], str | None] | None = None):
-        self.count, self.read, self.loaded = count, read, {}
+    def __init__(self, count: int, files: Mapping[int, str] | None = None):
+        self.count, self.files, self.loaded = count, files or {}, {}
 
     def __len__(self) -> int:
         return self.count
@@ -76,45 +77,49 @@ class Tables:
     def __getitem__(self, n: int) -> dict[str, str]:
         table = self.loaded.get(n)
         if table is None:
-            text = self.read(n) if self.read else None
-            table = self.loaded[n] = json.loads(text) if text else {}
+            table = self.loaded[n] = json.loads(self.files[n]) if n in self.files else {}
         return table
 
     def __iter__(self) -> Iterator[dict[str, str]]:
         return (self[n] for n in range(self.count))
+
+    def held(self, n: int) -> bool:
+        """Whether bucket n has keys (without reading it when it was not touched)."""
+        return bool(self.loaded[n]) if n in self.loaded else n in self.files
 
     def replace(self, tables: list[dict[str, str]]) -> None:
         self.count, self.loaded = len(tables), dict(enumerate(tables))
 
 
 def update(hashes: dict[str, str], keys_for: Callable[[str], list[str]], old_keys: dict[str, str],
-           state: dict | None, read: Callable[[int], str | None] | None = None) -> tuple[dict[str, str], set[str], dict]:
+           state: dict | None, files: Mapping[int, str] | None = None) -> tuple[dict[str, str], set[str], dict]:
     """The router for the shards' input `hashes`, from the last build's `state` (None: made anew)
-    and its bucket files (`read(n)`: bucket n's JSON as the site holds it, None when it has none).
-    `keys_for(shard)`: a changed shard's keys; `old_keys`: the last build's keys of shards taken out
-    (NUL-joined; without all of them every key of every bucket is looked at).
+    and its bucket `files` (bucket number → its JSON as the site holds it).
+    `keys_for(shard)`: a changed shard's keys; `old_keys`: the last build's keys of shards indexed
+    again or gone (NUL-joined): a shard indexed again in its slot changes only the keys it gained
+    or lost, so only their buckets are read and written; without its old keys every key of every
+    bucket is looked at.
 
     Returns the files (name → JSON) that changed, the names of all router files, and the state
     for the next build."""
     order = sorted(hashes)
     state = _usable(state, order)
-    add, mask, taken_out = _changed_shards(state, order, hashes, keys_for)
+    add, remove, unknown = _changed_shards(state, order, hashes, keys_for, old_keys)
     state["hashes"] = dict(hashes)
-    tables, lengths = Tables(state["buckets"], read), state["lengths"]
-    before = _take_out(tables, lengths, mask, _keys_to_look_at(tables, taken_out, old_keys)) if mask else {}
+    tables, lengths = Tables(state["buckets"], files), state["lengths"]
+    before = _take_out(tables, lengths, _bits_to_clear(tables, remove, unknown)) if remove or unknown else {}
     buckets = _bucket_count(tables, lengths, add, len(order))
     changed = _rebucket(tables, buckets) if buckets != len(tables) else set()
     changed |= _put_in(tables, lengths, add, before)
-    # a shard indexed again puts back most of its keys as they were: only buckets that end up
+    # a key taken out may be put back as it was (by another shard): only buckets that end up
     # otherwise are written again
     changed.update(n for (n, key), bits in before.items() if n < len(tables) and tables[n].get(key) != bits)
     state["buckets"] = buckets
-    files = {META: json.dumps({"buckets": buckets, "slots": order}, ensure_ascii=False, separators=(",", ":"))}
+    out = {META: json.dumps({"buckets": buckets, "slots": order}, ensure_ascii=False, separators=(",", ":"))}
     for n in sorted(changed):
         if tables[n]:
-            files[bucket_file(n)] = json.dumps(dict(sorted(tables[n].items())), ensure_ascii=False,
-                                               separators=(",", ":"))
-    return files, {META} | {bucket_file(n) for n in range(buckets) if tables[n]}, state
+            out[bucket_file(n)] = json.dumps(dict(sorted(tables[n].items())), ensure_ascii=False, separators=(",", ":"))
+    return out, {META} | {bucket_file(n) for n in range(buckets) if tables.held(n)}, state
 
 
 def _usable(state: dict | None, order: list[str]) -> dict:
@@ -127,46 +132,59 @@ def _usable(state: dict | None, order: list[str]) -> dict:
     return state
 
 
-def _changed_shards(state: dict, order: list[str], hashes: dict[str, str], keys_for) -> tuple[dict, int, list]:
-    """The keys to add (key → bits), the bits to take out, and the shards taken out."""
+def _changed_shards(state: dict, order: list[str], hashes: dict[str, str], keys_for,
+                    old_keys: dict[str, str]) -> tuple[dict[str, int], dict[str, int], int]:
+    """For the shards whose hash changed: the keys to add (key → bits), the keys to take bits out
+    of (key → bits), and the bits to take out of every key (of shards whose old keys are unknown)."""
     slots = state["slots"]
-    mask, add, taken_out = 0, {}, []
+    add: dict[str, int] = {}
+    remove: dict[str, int] = {}
+    unknown = 0
     for shard in [shard for shard in slots if shard not in hashes]:  # gone (after all the others)
-        mask |= 1 << slots.pop(shard)
+        bit = 1 << slots.pop(shard)
         state["chars"].pop(shard, None)
-        taken_out.append(shard)
+        if shard in old_keys:
+            for key in keys_of(old_keys[shard]):
+                remove[key] = remove.get(key, 0) | bit
+        else:
+            unknown |= bit
     for n, shard in enumerate(order):
         if slots.get(shard) == n and state["hashes"].get(shard) == hashes[shard]:
             continue
-        if shard in slots:
-            mask |= 1 << n
-            taken_out.append(shard)
-        slots[shard] = n
-        keys = keys_for(shard)
-        for key in keys:
-            add[key] = add.get(key, 0) | (1 << n)
+        bit, keys = 1 << n, keys_for(shard)
         state["chars"][shard] = "".join(sorted(k for k in keys if len(k) == 1))
-    return add, mask, taken_out
+        if shard in slots and shard in old_keys:  # in its slot (see _usable): only what it gained or lost
+            old, new = set(keys_of(old_keys[shard])), set(keys)
+            for key in old - new:
+                remove[key] = remove.get(key, 0) | bit
+            keys = new - old
+        elif shard in slots:
+            unknown |= bit
+        slots[shard] = n
+        for key in keys:
+            add[key] = add.get(key, 0) | bit
+    return add, remove, unknown
 
 
-def _keys_to_look_at(tables: Tables, taken_out: list[str], old_keys: dict[str, str]) -> dict[int, set[str]]:
-    """Bucket → the keys that may hold bits of the shards taken out: only the keys they had, when
-    they are known; else every key of every bucket."""
-    if not all(shard in old_keys for shard in taken_out):
-        return {n: set(table) for n, table in enumerate(tables)}
-    hits: dict[int, set[str]] = {}
-    for shard in taken_out:
-        for key in keys_of(old_keys[shard]):
-            hits.setdefault(route_bucket(key, len(tables)), set()).add(key)
+def _bits_to_clear(tables: Tables, remove: dict[str, int], unknown: int) -> dict[int, dict[str, int]]:
+    """Bucket → key → the bits to clear: the keys shards lost, and with `unknown` bits every key of
+    every bucket."""
+    hits: dict[int, dict[str, int]] = {}
+    if unknown:
+        for n, table in enumerate(tables):
+            hits[n] = {key: unknown | remove.get(key, 0) for key in table}
+        return hits
+    for key, bits in remove.items():
+        hits.setdefault(route_bucket(key, len(tables)), {})[key] = bits
     return hits
 
 
-def _take_out(tables: Tables, lengths: list[int], mask: int, hits: dict[int, set[str]]) -> dict:
-    """Clear the `mask` bits; returns (bucket, key) → its bits before, for the keys that had some."""
+def _take_out(tables: Tables, lengths: list[int], hits: dict[int, dict[str, int]]) -> dict:
+    """Clear the bits; returns (bucket, key) → its bits before, for the keys that had some."""
     before = {}
     for n, keys in hits.items():
         table = tables[n]
-        for key in keys:
+        for key, mask in keys.items():
             held = table.get(key)
             if held is None or not int(held, 16) & mask:
                 continue

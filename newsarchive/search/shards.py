@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from ..errors import BuildError, Problem
 from ..pagefind_files import canonicalize
@@ -121,10 +121,10 @@ class SearchIndexer:
                 for shard in sorted(self.digests, reverse=True)]
 
     def router(self, hashes: dict[str, str], state: dict | None,
-               read: Callable[[int], str | None] | None = None) -> tuple[dict[str, str], set[str], dict]:
+               files: Mapping[int, str] | None = None) -> tuple[dict[str, str], set[str], dict]:
         """The shard router over these shards (see router.update), from the last build's state and
-        its bucket files (`read`)."""
-        return router.update(hashes, self.keys_for, self.old_keys, state, read)
+        its bucket files."""
+        return router.update(hashes, self.keys_for, self.old_keys, state, files)
 
     def keys_for(self, shard: str) -> list[str]:
         """A shard's router keys: made by this build, or kept in the cache with its bundle."""
