@@ -171,7 +171,6 @@ def _scraps_only(draft: Draft) -> bool:
                                       for p in draft.paras)
 
 
-
 def _headline_in_pieces(draft: Draft) -> bool:
     """A bare headline with only scraps after it: the next headline line is the rest of it
     (苏皖国民党军 / 一 / 侵陷夏邑城), read apart by OCR."""

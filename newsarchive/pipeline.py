@@ -9,9 +9,9 @@ import json
 import multiprocessing
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Callable
 
 from . import claims, images, urls
