@@ -41,9 +41,8 @@ class _SiteBuckets(Mapping):
 
     def __init__(self, output: Path, kept: dict[str, str]):
         self.output, self.kept = output, kept
-        folder = PAGEFIND + router.bucket_file("")[:-len(".json")]  # pagefind/router/
-        self.numbers = {int(rel[len(folder):-len(".json")]): rel for rel in kept
-                        if rel.startswith(folder) and rel.endswith(".json")}
+        numbers = {rel: router.bucket_number(rel.removeprefix(PAGEFIND)) for rel in kept}
+        self.numbers = {n: rel for rel, n in numbers.items() if n is not None}
 
     def __getitem__(self, n: int) -> str:
         rel = self.numbers[n]
@@ -348,8 +347,6 @@ class Build:
         except _StaleRouter:  # all made again, and all moved in: the site's copies are not the manifest's
             files, names, self.router_state = indexer.router(indexer.hashes, None)
             previous.units["router"] = Unit(None, dict.fromkeys(kept, "changed since"))
-        if any(name not in files and PAGEFIND + name not in kept for name in names):
-            files, names, self.router_state = indexer.router(indexer.hashes, None)  # not in the site: all
         routed = self.units["router"] = Unit(None, {})
         if len(indexer.hashes) > 1:  # one shard needs no router
             for name in sorted(names):

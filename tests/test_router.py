@@ -30,7 +30,8 @@ def site_files(result, kept: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def bucket_files(site: dict[str, str]) -> dict[int, str]:
-    return {int(name.split("/")[1].removesuffix(".json")): text for name, text in site.items() if name != router.META}
+    """The bucket files of a site's router files, by bucket number (as router.update reads them)."""
+    return {router.bucket_number(name): text for name, text in site.items() if name != router.META}
 
 
 @pytest.mark.parametrize("change", ["edit", "add", "remove-last", "grow"])

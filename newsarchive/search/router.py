@@ -63,6 +63,15 @@ def bucket_file(n: int | str) -> str:
     return f"router/{n}.json"
 
 
+_BUCKET_FILE = re.compile(r"router/(\d+)\.json")
+
+
+def bucket_number(name: str) -> int | None:
+    """The bucket of a router file's name (bucket_file's inverse); None for any other name."""
+    m = _BUCKET_FILE.fullmatch(name)
+    return int(m.group(1)) if m else None
+
+
 class Tables:
     """The buckets (key → its bits in hexadecimal, as in the bucket's file), each read when first
     used from `files` (bucket number → its JSON as the site holds it; a bucket with no file has no
