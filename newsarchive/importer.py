@@ -160,15 +160,18 @@ def _review_warnings(article: Draft) -> list[dict]:
     return article.warnings
 
 
-HAN_CHAR = re.compile(f"[{HAN}]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
+
+
+def _is_scrap(text: str) -> bool:
+    """At most three characters, and not a short sentence (Han text with a sentence's end)."""
+    return len(text) <= 3 and not (_HAN_CHAR.search(text) and any(c in END for c in text))
 
 
 def _scraps_only(draft: Draft) -> bool:
     """A headline followed by nothing but scraps (JIA, 3??, 军: a deck OCR could not read) has no body
     yet: the byline or dateline after them opens its text, not another article."""
-    return draft.has_headline and all(p.kind != "p" or len(p.text) <= 3 and not (HAN_CHAR.search(p.text) and
-                                                                               any(c in END for c in p.text))
-                                      for p in draft.paras)
+    return draft.has_headline and all(p.kind != "p" or _is_scrap(p.text) for p in draft.paras)
 
 
 def _headline_in_pieces(draft: Draft) -> bool:
