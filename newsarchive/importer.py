@@ -82,6 +82,7 @@ class PageImport:
 REVIEW_BELOW = 0.6  # a decision less sure than this is also a warning for the editor, naming the lines
 MIN_CONTINUATION_SIMILARITY = 0.15  # a piece must read somewhat like the article it is moved to
 PLACE_EVIDENCE = 0.5  # a dispatch dated from the place of one article's dispatches, none elsewhere
+HEADLINE_WEIGHT = 3  # the headline counts this many times in what reads like the article under it
 
 
 def looks_like_headline(block: Block, following: Block | None) -> bool:
@@ -251,7 +252,11 @@ class _Assembler:
         """A byline or dateline: a new article, unless this one has no headline yet (dispatches
         printed before a headline stay together until it is decided whose they are)."""
         cur = self.cur
-        if cur is None or cur.has_text and (cur.has_headline or cur.opened_by == "text") and not _scraps_only(cur):
+        if cur is not None and b.kind == "dateline" and _all_text_above_headline(cur):
+            # its opening was printed before its headline, and a headline is never left without text
+            # of its own under it: the dispatch right under the headline is the article's next one
+            cur.decide("kept the dispatch right under the headline with the opening printed above it", b.first, 0.7)
+        elif cur is None or cur.has_text and (cur.has_headline or cur.opened_by == "text") and not _scraps_only(cur):
             cur = self.open(Draft(start=b.first, opened_by=b.kind))
         cur.add_reporters(b.reporters)
         return "byline" if b.kind == "byline" else "p"
@@ -299,6 +304,23 @@ class _Assembler:
         self.pending_join = None
 
 
+def _all_text_above_headline(draft: Draft) -> bool:
+    """An article with a headline whose text so far was all printed above it (claimed by it)."""
+    if not draft.headline_lines or not draft.has_text:
+        return False
+    top = draft.headline_lines[0][0]
+    return all(p.lines[-1][1] < top for p in draft.paras)
+
+
+def _names_under(blocks: list[Block], j: int) -> bool:
+    """A line of names right under a headline (刘白羽) that is its byline, not a signature
+    (杨秀峰 / 五月十五日 closes an article whose text was printed above the headline)."""
+    after = blocks[j] if j < len(blocks) else None
+    then = blocks[j + 1] if j + 1 < len(blocks) else None
+    return (after is not None and after.kind == "para" and len(after.text) <= 16 and bool(bare_names(after.text))
+            and then is not None and then.kind in ("para", "h3") and not is_signature(then.text))
+
+
 def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: int,
                      headline: list[str]) -> tuple[str, float, int] | None:
     """Whether a headless piece (bylines or datelines and what followed them) takes the headline
@@ -312,14 +334,15 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
         # a headless dispatch cut short is more likely a second dispatch whose end was dropped
         # elsewhere, unless the text under the headline plainly goes on with it
         return "reattached a displaced headline printed inside the article's own sentence", 0.85, 0
-    if after is None or after.kind in ("byline", "h2", "h3") or after.kind == "dateline" and after.reporters:
+    if after is None or after.kind in ("byline", "h2", "h3") or after.kind == "dateline" and after.reporters \
+            or _names_under(blocks, j):
         return None  # the headline brings its own byline: the piece is the previous article's
     if cur.opened_by == "names" and not cur.has_text:
         return "took the line of names printed above the headline as the article's byline", 0.7, 0
     previous = articles[-2] if len(articles) >= 2 and articles[-1] is cur else None
     if previous is None:
         return "took the byline and opening printed before the headline as the article's", 0.8, 0
-    under = headline + [after.text]  # the headline and its own text, to its next article-like break
+    under = headline * HEADLINE_WEIGHT + [after.text]  # the headline and its own text, to its next article-like break
     for blk in blocks[j + 1:j + 6]:
         if blk.kind in ("h2", "byline", "dateline"):
             break
@@ -490,8 +513,9 @@ def _return_continuations(articles: list[Draft]) -> None:
                 if other is host or last is None or last.kind != "p" or not is_cut(last.text) or is_signature(last.text):
                     continue
                 score = _similarity(_bigrams(piece.text), _bigrams(other.text()), idf)
-                # One character before the comma (量，…) is the tail of a cut word: a strong sign of its own.
-                floor = 0.0 if re.match(r"^.[，、；]", piece.text) else MIN_CONTINUATION_SIMILARITY
+                # One character before the comma (量，…) is the tail of a cut word: a strong sign of its
+                # own, enough when no other article's cut text reads more like it.
+                floor = -0.5 if re.match(r"^.[，、；]", piece.text) else MIN_CONTINUATION_SIMILARITY
                 if score > max(best_score, floor):
                     best, best_score = other, score
             if best is None:
