@@ -271,12 +271,12 @@ class _Assembler:
     def text(self, b: Block, following: Block | None) -> str:
         """A paragraph — or a line of names (a byline), or an unmarked subhead."""
         cur = self.cur if self.cur is not None else self.open(Draft(start=b.first, opened_by="text"))
-        names = bare_names(b.text)
-        if cur.has_headline and not cur.has_text and names and len(b.text) <= 16:
+        names = _name_line(b.text)
+        if cur.has_headline and not cur.has_text and names:
             cur.add_reporters(names)
             cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
             return "byline"
-        if names and len(b.text) <= 16 and cur.has_text and following is not None and \
+        if names and cur.has_text and following is not None and \
                 following.kind in ("h2", "h3", "para") and \
                 not (following.kind == "para" and is_signature(following.text)):  # 杨秀峰 / 五月十五日 signs off
             # a line of names after a finished paragraph: the byline of what follows, printed
@@ -312,12 +312,17 @@ def _all_text_above_headline(draft: Draft) -> bool:
     return all(p.lines[-1][1] < top for p in draft.paras)
 
 
+def _name_line(text: str) -> tuple[str, ...] | None:
+    """The names of a short line that is only names (刘白羽, 余航 王越): a byline or a signature."""
+    return bare_names(text) if len(text) <= 16 else None
+
+
 def _names_under(blocks: list[Block], j: int) -> bool:
     """A line of names right under a headline (刘白羽) that is its byline, not a signature
     (杨秀峰 / 五月十五日 closes an article whose text was printed above the headline)."""
     after = blocks[j] if j < len(blocks) else None
     then = blocks[j + 1] if j + 1 < len(blocks) else None
-    return (after is not None and after.kind == "para" and len(after.text) <= 16 and bool(bare_names(after.text))
+    return (after is not None and after.kind == "para" and bool(_name_line(after.text))
             and then is not None and then.kind in ("para", "h3") and not is_signature(then.text))
 
 
@@ -515,7 +520,7 @@ def _return_continuations(articles: list[Draft]) -> None:
                 score = _similarity(_bigrams(piece.text), _bigrams(other.text()), idf)
                 # One character before the comma (量，…) is the tail of a cut word: a strong sign of its
                 # own, enough when no other article's cut text reads more like it.
-                floor = -0.5 if re.match(r"^.[，、；]", piece.text) else MIN_CONTINUATION_SIMILARITY
+                floor = -math.inf if re.match(r"^.[，、；]", piece.text) else MIN_CONTINUATION_SIMILARITY
                 if score > max(best_score, floor):
                     best, best_score = other, score
             if best is None:
