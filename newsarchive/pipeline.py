@@ -242,7 +242,7 @@ class Build:
             self.by_shard.setdefault(shards[a.source], []).append(a)
         self.layouts = layouts_digest(config)
         self.known_reads = self.state.layout_reads(self.layouts)
-        self.renderer = Renderer(site, self.known_reads)
+        self.renderer = Renderer(site, self.known_reads, self.state.compiled_layouts())
         todo = []
         for task in self.renderer.tasks():
             old = self.old_units.get(task.key)

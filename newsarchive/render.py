@@ -8,6 +8,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator
 
 import jinja2
@@ -49,11 +50,14 @@ class RenderedPage:
     content: str | bytes
 
 
-def make_environment(config: Config) -> jinja2.Environment:
-    """Jinja2 environment: the user's layouts first, then the built-in ones."""
+def make_environment(config: Config, compiled: Path | None = None) -> jinja2.Environment:
+    """Jinja2 environment: the user's layouts first, then the built-in ones. `compiled`: a folder
+    keeping the layouts compiled (by Jinja2, checked against each layout's text), for a build that
+    renders a few pages not to spend half a second compiling them again."""
     folders = [config.layouts] + ([DEFAULT_LAYOUTS] if config.layouts != DEFAULT_LAYOUTS else [])
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
         autoescape=jinja2.select_autoescape(["html", "xml", "xhtml", "opf"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -117,10 +121,11 @@ def month_grid(year: int, month: int) -> list[list[int]]:
 class Renderer:
     """Renders every page of a Site with the layouts."""
 
-    def __init__(self, site: Site, reads_site: dict[str, bool] | None = None):
-        """`reads_site`: what the last build found of these layouts (see `reads_site`)."""
+    def __init__(self, site: Site, reads_site: dict[str, bool] | None = None, compiled: Path | None = None):
+        """`reads_site`: what the last build found of these layouts (see `reads_site`); `compiled`:
+        see make_environment."""
         self.site = site
-        self.env = make_environment(site.config)
+        self.env = make_environment(site.config, compiled)
         lookup = {(kind, t.name): t for kind, terms in site.terms.items() for t in terms}
         self.env.globals.update(term_for=lambda kind, name: lookup[(kind, name)], term_page=urls.term_path)
         self._issue_digests: dict = {}

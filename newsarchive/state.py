@@ -188,6 +188,16 @@ class BuildState:
     def shard_cache(self) -> ShardCache:
         return ShardCache(self.folder)
 
+    def compiled_layouts(self) -> Path:
+        """The folder of layouts compiled by Jinja2 (render.make_environment), one for each version of
+        the code (which sets how they compile); the other versions' go."""
+        current = self.folder / f"compiled-{code_digest()}"
+        for old in self.folder.glob("compiled-*"):
+            if old != current:
+                shutil.rmtree(old, ignore_errors=True)
+        current.mkdir(exist_ok=True)
+        return current
+
 
 class ShardCache:
     """Search shards' Pagefind bundles and router keys, by shard and input hash
