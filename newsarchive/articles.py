@@ -276,7 +276,9 @@ def parse_issue_meta(text: str, shown: str, source: str | None = None) -> IssueM
     return meta
 
 
-EDITOR_FILE = re.compile(r"^[.#]|~$")  # hidden (Emacs' .#NAME.md lock links, Vim's .swp), #autosave#, backup~
+def editor_file(name: str) -> bool:
+    """Hidden (Emacs' .#NAME.md lock links, Vim's .swp), #autosave#, backup~: not content."""
+    return name[0] in ".#" or name[-1] == "~"
 
 
 def find_sources(content: Path, listed: Iterable[str] | None = None) -> tuple[list[str], list[str]]:
@@ -307,13 +309,18 @@ def list_content(content: Path) -> dict[str, os.stat_result | Problem]:
 
     def walk(folder: str) -> None:
         with os.scandir(folder) as listing:
-            entries = sorted((e for e in listing if not EDITOR_FILE.search(e.name)), key=lambda e: e.name)
+            entries = sorted((e for e in listing if not editor_file(e.name)), key=lambda e: e.name)
         folders = []
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
-            else:
-                found[entry.path] = _stat(entry, root)
+            elif entry.is_symlink():
+                found[entry.path] = _followed(entry, root)
+            else:  # the common case, kept short: 100,000 of them are the whole of a no-op build
+                try:
+                    found[entry.path] = entry.stat()
+                except OSError as exc:
+                    found[entry.path] = Problem(display_path(Path(entry.path)), f"cannot be read: {exc.strerror}")
         for path in folders:
             walk(path)
 
@@ -321,17 +328,17 @@ def list_content(content: Path) -> dict[str, os.stat_result | Problem]:
     return found
 
 
-def _stat(entry: os.DirEntry, root: str) -> os.stat_result | Problem:
-    problem = lambda message: Problem(display_path(Path(entry.path)), message)  # noqa: E731 (rare: not for every file)
-    if entry.is_symlink():
-        target = os.path.realpath(entry.path)
-        if not os.path.exists(target):
-            return problem(f"a broken symbolic link (to {os.readlink(entry.path)}): remove it or restore its file")
-        if os.path.commonpath([root, target]) != root:
-            return problem(f"a symbolic link to {target}, outside the content folder: not published "
-                           "(copy the file into the content folder)")
-        if os.path.isdir(target):
-            return problem("a symbolic link to a folder: not followed (move the folder into place)")
+def _followed(entry: os.DirEntry, root: str) -> os.stat_result | Problem:
+    """A symbolic link's target's stat result, or the problem with it."""
+    problem = lambda message: Problem(display_path(Path(entry.path)), message)  # noqa: E731
+    target = os.path.realpath(entry.path)
+    if not os.path.exists(target):
+        return problem(f"a broken symbolic link (to {os.readlink(entry.path)}): remove it or restore its file")
+    if os.path.commonpath([root, target]) != root:
+        return problem(f"a symbolic link to {target}, outside the content folder: not published "
+                       "(copy the file into the content folder)")
+    if os.path.isdir(target):
+        return problem("a symbolic link to a folder: not followed (move the folder into place)")
     try:
         return entry.stat()
     except OSError as exc:
