@@ -97,6 +97,11 @@ def test_incremental_builds_give_the_clean_build_after_every_kind_of_change(arch
     stats = build(changed)
     assert stats.rendered >= stats.articles
     assert_same_as_clean_build(changed, tmp_path, "layout", layouts=str(layouts))
+    # The same layout file changed again: its compiled form in the cache (render.make_environment) is not used.
+    edit(layouts / "article.html", "引用这篇文章</h2>", "如何引用</h2>")
+    build(changed)
+    assert "如何引用</h2>" in next(changed.output.glob("[0-9]*/*/*/*/index.html")).read_text(encoding="utf-8")
+    assert_same_as_clean_build(changed, tmp_path, "layout-again", layouts=str(layouts))
 
 
 def test_a_build_killed_while_moving_files_in_is_finished_by_the_next(archive, tmp_path, monkeypatch):
