@@ -314,9 +314,9 @@ def list_content(content: Path) -> dict[str, os.stat_result | Problem]:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
-            elif entry.is_symlink():
-                found[entry.path] = _followed(entry, root)
-            else:  # the common case, kept short: 100,000 of them are the whole of a no-op build
+            elif entry.is_symlink() and (problem := _link_problem(entry, root)):
+                found[entry.path] = problem
+            else:  # kept short: 100,000 of these are the whole of a no-op build
                 try:
                     found[entry.path] = entry.stat()
                 except OSError as exc:
@@ -328,8 +328,9 @@ def list_content(content: Path) -> dict[str, os.stat_result | Problem]:
     return found
 
 
-def _followed(entry: os.DirEntry, root: str) -> os.stat_result | Problem:
-    """A symbolic link's target's stat result, or the problem with it."""
+def _link_problem(entry: os.DirEntry, root: str) -> Problem | None:
+    """What is wrong with a symbolic link, if anything: broken, leading out of the content folder,
+    or to a folder (its target is published if nothing is)."""
     problem = lambda message: Problem(display_path(Path(entry.path)), message)  # noqa: E731
     target = os.path.realpath(entry.path)
     if not os.path.exists(target):
@@ -339,10 +340,7 @@ def _followed(entry: os.DirEntry, root: str) -> os.stat_result | Problem:
                        "(copy the file into the content folder)")
     if os.path.isdir(target):
         return problem("a symbolic link to a folder: not followed (move the folder into place)")
-    try:
-        return entry.stat()
-    except OSError as exc:
-        return problem(f"cannot be read: {exc.strerror}")
+    return None
 
 
 def parse_article_files(paths: list[Path], config: Config) -> tuple[list[Article], list[Problem]]:
