@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+import jinja2
+
 from .config import DEFAULT_LAYOUTS, Config
 from .digests import PACKAGE, code_digest, config_fingerprint
 
@@ -190,8 +192,9 @@ class BuildState:
 
     def compiled_layouts(self) -> Path:
         """The folder of layouts compiled by Jinja2 (render.make_environment), one for each version of
-        the code (which sets how they compile); the other versions' go."""
-        current = self.folder / f"compiled-{code_digest()}"
+        the code and of Jinja2 (which set how they compile; Jinja2's own check is of its bytecode
+        format only); the other versions' go."""
+        current = self.folder / f"compiled-{code_digest()}-{jinja2.__version__}"
         for old in self.folder.glob("compiled-*"):
             if old != current:
                 shutil.rmtree(old, ignore_errors=True)
