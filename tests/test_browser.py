@@ -333,3 +333,13 @@ def test_a_date_range_finds_only_its_days_and_loads_only_its_shards(page, corpus
     disk.goto((config.output / "search/index.html").as_uri() + "?from=2024-02-02&to=2024-02-02")
     disk.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0")
     assert disk.locator("#search-results li").count() == 6
+
+
+def test_the_search_page_reads_a_keys_shards_in_each_form_the_router_writes(page, sample_site, serve_folder):
+    """One slot's number, a list of slots, hexadecimal digits: the same bits as the build meant."""
+    from newsarchive.search.router import encode
+    page.goto(serve_folder(sample_site) + "search/index.html")
+    for bits in (1, 1 << 70, (1 << 600) | (1 << 3) | (1 << 455), (1 << 90) - 1, 0b1011):
+        value = encode(bits)
+        assert page.evaluate("v => ArchiveSearch.bitsOf(v).toString(16)", value) == format(bits, "x"), value
+    assert page.evaluate("() => ArchiveSearch.bitsOf(undefined).toString()") == "0"

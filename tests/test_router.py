@@ -65,3 +65,25 @@ def test_the_router_updated_for_a_changed_shard_is_the_clean_builds(change):
     # without them: every key scanned, the same result
     assert site_files(router.update(after_hashes, keys_for, {}, copy.deepcopy(before[2]), read), site) \
         == site_files(clean)
+
+
+def test_a_keys_bits_are_written_in_their_shortest_form_and_read_back():
+    import json
+    rng = random.Random(3)
+    forms = set()
+    for _ in range(3000):
+        width = rng.choice([2, 9, 40, 300, 900])
+        bits = 0
+        for _ in range(rng.choice([1, 2, 3, 6, 20, width])):
+            bits |= 1 << rng.randrange(width)
+        value = router.encode(bits)
+        assert router.decode(value) == bits
+        slots = [n for n in range(bits.bit_length()) if bits >> n & 1]
+        written = json.dumps(value, separators=(",", ":"))
+        shortest = min(len(json.dumps(slots[0] if len(slots) == 1 else slots, separators=(",", ":"))),
+                       len(json.dumps(format(bits, "x"))))
+        assert len(written) == shortest, (bits, value)
+        assert router.entry_bytes("明燈", value) == len(json.dumps({"明燈": value}, ensure_ascii=False,
+                                                                   separators=(",", ":")).encode()) + 1 - 2
+        forms.add(type(value))
+    assert forms == {int, list, str}

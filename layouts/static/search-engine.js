@@ -87,6 +87,15 @@
     return pairs.length ? pairs : chars.filter(isHan);
   }
 
+  /** A key's shards as a bit set, from its entry (newsarchive/search/router.py encode): one slot's
+   *  number, a list of slot numbers, or hexadecimal digits; no entry, no shard. */
+  function bitsOf(value) {
+    if (value === undefined) return 0n;
+    if (typeof value === "number") return 1n << BigInt(value);
+    if (Array.isArray(value)) return value.reduce(function (m, n) { return m | (1n << BigInt(n)); }, 0n);
+    return BigInt("0x" + value);
+  }
+
   function routeBucket(key, buckets) {
     var h = 0;
     Array.from(key).forEach(function (ch) { h = (h * 31 + ch.codePointAt(0)) % 1000003; });
@@ -119,8 +128,7 @@
           keysOfForms.forEach(function (keys) {
             var m = -1n;
             keys.forEach(function (k) {
-              var hex = tables[routeBucket(k, meta.buckets)][k];
-              m &= hex ? BigInt("0x" + hex) : 0n;
+              m &= bitsOf(tables[routeBucket(k, meta.buckets)][k]);
             });
             mask |= m;
           });
@@ -327,6 +335,6 @@
 
   /** For the search page's scripts (search-page.js, search-disk.js). */
   window.ArchiveSearch = { settings: SETTINGS, root: root, run: runSearch, allFilters: allFilters,
-                           tidyExcerpt: tidyExcerpt, isoDay: isoDay };
+                           tidyExcerpt: tidyExcerpt, isoDay: isoDay, bitsOf: bitsOf };
 })();
 
