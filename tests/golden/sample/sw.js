@@ -1,4 +1,4 @@
-/* newsarchive service worker, build b41247af529d7ccd.
+/* newsarchive service worker, build 62d7254e311b525e.
  *
  * Pages come from the network when it answers, so a reader online always sees the current build.
  * Offline, everything comes from this build's caches only: the pages the reader opened and the
@@ -6,7 +6,7 @@
  * it takes over, then deletes the old caches, so old and new pages are never mixed.
  */
 "use strict";
-const VERSION = "b41247af529d7ccd";
+const VERSION = "62d7254e311b525e";
 const SHELL = "shell-" + VERSION, SAVED = "saved-" + VERSION, OPENED = "opened-" + VERSION;
 const INDEX = "__saved__.json";
 const ROOT = new URL("./", self.location).href;
