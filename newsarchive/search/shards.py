@@ -41,7 +41,7 @@ UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "
 # text (Pagefind 1.5.2 spends about 4 µs of CPU and 0.4 KB of memory a character of these
 # per-character records: 500 k characters, some 300 articles, are ~2 s and ~200 MB). A year within
 # it is one shard; a year over it is a shard a month, and a month over it a shard a third of a
-# month (days 1–10, 11–20, 21–). At 1 M an edit at 10k articles took 4.4 s, at 500 k 2.6 s; smaller
+# month (days 1–10, 11–20, 21–). At 1 M an edit at 10k articles took 4.4 s, at 500 k 2.4 s; smaller
 # shards cost a larger router (one bit a shard for each key; see router.encode).
 SHARD_CHARACTERS = 500_000
 RECORDS_PREFIX = "newsarchive-index-"  # + pid: a shard's records while Pagefind reads them
