@@ -165,11 +165,12 @@ def update(hashes: dict[str, str], keys_for: Callable[[str], list[str]], old_key
     state = _usable(state, order)
     add, remove, unknown = _changed_shards(state, order, hashes, keys_for, old_keys)
     state["hashes"] = dict(hashes)
-    tables = Tables(state["buckets"], files)
+    tables = Tables(state["buckets"], files) if state["buckets"] else Tables(1)  # made anew: no file read
     before = _take_out(tables, state, _bits_to_clear(tables, remove, unknown)) if remove or unknown else {}
-    buckets = _bucket_count(tables, state["bytes"], add)
-    changed = _rebucket(tables, buckets) if buckets != len(tables) else set()
-    changed |= _put_in(tables, state, add, before)
+    changed = _put_in(tables, state, add, before)
+    buckets = _bucket_count(state["bytes"])  # of the files' exact size: a clean build counts the same
+    if buckets != len(tables):
+        changed = _rebucket(tables, buckets)
     # a key taken out may be put back as it was (by another shard): only buckets that end up
     # otherwise are written again
     changed.update(n for (n, key), bits in before.items() if n < len(tables) and tables[n].get(key) != bits)
@@ -259,15 +260,8 @@ def _take_out(tables: Tables, state: dict, hits: dict[int, dict[str, int]]) -> d
     return before
 
 
-def _bucket_count(tables: Tables, size: int, add: dict[str, int]) -> int:
-    """Buckets enough for BUCKET_BYTES a file, once the new bits are in (a power of two): from
-    the files' `size` now and what the keys added change, so a clean build counts the same."""
-    for key, bits in add.items():
-        held = tables[route_bucket(key, len(tables))].get(key) if tables else None
-        if held is None:
-            size += entry_bytes(key, encode(bits))
-        elif decode(held) | bits != decode(held):
-            size += entry_bytes(key, encode(decode(held) | bits)) - entry_bytes(key, held)
+def _bucket_count(size: int) -> int:
+    """Buckets enough for BUCKET_BYTES a file of bucket files of `size` bytes (a power of two)."""
     buckets = 1
     while size / buckets > BUCKET_BYTES and buckets < MAX_BUCKETS:
         buckets *= 2
