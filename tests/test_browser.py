@@ -227,7 +227,7 @@ def two_year_archive(corpus_content, tmp_path):
 def test_results_from_several_index_shards_follow_one_date_order(page, corpus_content, tmp_path, serve_folder):
     """Two years make two Pagefind shards; results still come newest (or oldest) first."""
     config = two_year_archive(corpus_content, tmp_path)
-    assert [s["id"] for s in json.loads((config.output / "pagefind/shards.json").read_text())] == ["2024", "1946"]
+    assert [s.split()[0] for s in json.loads((config.output / "pagefind/shards.json").read_text())] == ["2024", "1946"]
     page.goto(serve_folder(config.output) + "search/index.html")
     newest = page.evaluate("q => archiveSearch(q)", "人民")
     dates = [re.search(r"/(\d{4}/\d\d/\d\d)/", u).group(1) for u in newest]
@@ -343,3 +343,16 @@ def test_the_search_page_reads_a_keys_shards_in_each_form_the_router_writes(page
         value = encode(bits)
         assert page.evaluate("v => ArchiveSearch.bitsOf(v).toString(16)", value) == format(bits, "x"), value
     assert page.evaluate("() => ArchiveSearch.bitsOf(undefined).toString()") == "0"
+
+
+def test_the_search_page_reads_back_each_shards_name_and_days(page, sample_site, serve_folder):
+    """The shard list's short entries (shards.py shard_entry) give the page the days the build meant."""
+    from newsarchive.search.shards import shard_entry
+    page.goto(serve_folder(sample_site) + "search/index.html")
+    for shard, first, last in (("1946", "1946-05-01", "1946-12-31"), ("1969-02", "1969-02-01", "1969-02-28"),
+                               ("1969-02-3", "1969-02-21", "1969-02-23"), ("1969-02-3", "1969-02-30", "1969-02-31"),
+                               ("0999", "0999-05-05", "0999-05-05")):
+        entry = shard_entry(shard, first, last)
+        assert len(entry) < len(f"{shard} {first} {last}")
+        assert page.evaluate("e => ArchiveSearch.shardInfo(e)", entry) == {
+            "id": shard, "path": shard + "/", "first": first, "last": last}, entry

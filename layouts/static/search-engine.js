@@ -47,12 +47,20 @@
   var root = new URL(document.documentElement.dataset.root || "./", location.href);
   var shardsLoading = null;
 
+  /** A shard of pagefind/shards.json ("1969-02-3 21 23", newsarchive/search/shards.py shard_entry):
+   *  its name, bundle folder, first and last day. */
+  function shardInfo(entry) {
+    var parts = entry.split(" "), id = parts[0];
+    var day = function (written) { return id.slice(0, 10 - written.length) + written; };
+    return { id: id, path: id + "/", first: day(parts[1]), last: day(parts[2]) };
+  }
+
   /** The search index comes in shards (a year, a month or a third of a month): pagefind/shards.json. */
   function loadShards() {
     if (!shardsLoading) {
       shardsLoading = fetch(new URL(PATHS.shards, root).href)
         .then(function (r) { if (!r.ok) throw new Error(PATHS.shards + ": " + r.status); return r.json(); })
-        .then(function (list) { return list.map(function (info) { return { info: info, pagefind: null }; }); });
+        .then(function (list) { return list.map(function (entry) { return { info: shardInfo(entry), pagefind: null }; }); });
     }
     return shardsLoading;
   }
@@ -335,6 +343,6 @@
 
   /** For the search page's scripts (search-page.js, search-disk.js). */
   window.ArchiveSearch = { settings: SETTINGS, root: root, run: runSearch, allFilters: allFilters,
-                           tidyExcerpt: tidyExcerpt, isoDay: isoDay, bitsOf: bitsOf };
+                           tidyExcerpt: tidyExcerpt, isoDay: isoDay, bitsOf: bitsOf, shardInfo: shardInfo };
 })();
 

@@ -72,6 +72,15 @@ def shard_keys(articles) -> dict[str, str]:
     return keys
 
 
+def shard_entry(shard: str, first: str, last: str) -> str:
+    """A shard in the list the search page reads first (it is in every first query's bytes): its
+    name (its bundle is pagefind/<name>/) and its first and last day, each written without what it
+    shares with the name's start ("1969-02-3 21 23": 1969-02-21 to 1969-02-23; "1946 -05-01 -12-31").
+    A day is 10 characters and a name 9 at most: the page puts it back as the name's first
+    10 − len(written) characters, then the written ones."""
+    return " ".join([shard] + [day[len(os.path.commonprefix([shard, day])):] for day in (first, last)])
+
+
 class SearchIndexer:
     """One Pagefind index per shard, each re-made only when a record in it changed.
 
@@ -115,11 +124,9 @@ class SearchIndexer:
             digest.update(f"{rel}\0{value}\n".encode())
         return digest.hexdigest()[:20]
 
-    def shards(self) -> list[dict]:
-        """The shard list the search page reads (pagefind/shards.json), newest first."""
-        return [{"id": shard, "path": f"{shard}/", "pages": len(self.digests[shard]),
-                 "first": self.dates[shard][0], "last": self.dates[shard][1]}
-                for shard in sorted(self.digests, reverse=True)]
+    def shards(self) -> list[str]:
+        """The shard list the search page reads (pagefind/shards.json), newest first: see shard_entry."""
+        return [shard_entry(shard, *self.dates[shard]) for shard in sorted(self.digests, reverse=True)]
 
     def router(self, hashes: dict[str, str], state: dict | None,
                files: Mapping[int, str] | None = None) -> tuple[dict[str, str], set[str], dict]:
