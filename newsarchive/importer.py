@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
-from .rawpage import (END, HEADING_MARK, Block, bare_names, classify, is_cut, is_signature, previous_item, reporters_of,
-                      split_blocks, starts_enumeration, starts_mid_sentence, suspicious_tokens)
+from .rawpage import (END, HEADING_MARK, Block, bare_names, classify, ends_open, is_cut, is_signature, previous_item,
+                      reporters_of, split_blocks, starts_enumeration, starts_mid_sentence, suspicious_tokens)
 from .text import HAN
 
 
@@ -105,7 +105,8 @@ def looks_like_subhead(block: Block, previous: Para | None, following: Block | N
                  (not is_cut(previous.text) or is_signature(previous.text)))
             and following is not None and following.kind == "para" and not starts_mid_sentence(following.text)
             and not is_signature(following.text) and bool(re.search(r"[，。！？；]", following.text))
-            and len(following.text) >= 10)  # 二、使贷款向生产 / 上发展。 is one sentence cut short
+            and len(following.text) >= 10  # 二、使贷款向生产 / 上发展。 is one sentence cut short
+            and not ends_open(text))  # 我们的力量在 / 那里呢？ is a paragraph cut by a column break
 
 
 def _closes_article(text: str) -> bool:

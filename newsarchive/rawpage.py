@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -125,6 +126,29 @@ def starts_mid_sentence(text: str) -> bool:
         return True
     m = re.match(rf"^([{HAN}])[，、；]|^([{HAN}]{{2}})[，；]", text)  # 纺织、修水利… is a list, a start
     return bool(m) and (m.group(1) or m.group(2)) not in CONNECTIVES
+
+
+# jieba's tags of a last word that leaves its phrase open: 的 了 (particles), 所 不仅 和 (conjunctions),
+# 在 对 (prepositions), 等 (auxiliary). Not 地 (uv): 收复……车站等地 is a subhead.
+_OPEN_TAGS = {"uj", "ul", "uz", "u", "c", "p"}
+
+
+@functools.cache
+def _tagger():
+    import logging
+
+    import jieba
+    import jieba.posseg
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg.cut
+
+
+def ends_open(text: str) -> bool:
+    """True when a line's last word leaves its phrase open (重庆和上海的, 我们的力量在, 真正人民的报纸不仅,
+    as jieba tags the words): the first line of a paragraph cut by a column break, not a subhead
+    (……诊所 and ……坚决反对 end on nouns and verbs)."""
+    words = list(_tagger()(text.strip()))
+    return bool(words) and words[-1].flag in _OPEN_TAGS
 
 
 _ROLE = re.compile(r"(本报特约记者|本报记者|特约记者|记者|本报通讯员|通讯员|实习生|文\s*/|图\s*/|摄影\s*/?)")

@@ -150,6 +150,16 @@ def test_unmarked_headlines_subheads_and_furniture():
     check_nothing_lost(text, result, "page")
 
 
+def test_a_paragraphs_first_line_cut_after_an_open_word_is_no_subhead():
+    # 我们的力量在 / 那里呢？: a short unpunctuated line between finished paragraphs, but its last word
+    # (在) leaves the phrase open, so it is a paragraph cut by a column break; 倡议内容 is a subhead
+    text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "我们的力量在", "那里呢？在于我们能否把人民大众充分的发动起来。",
+                "倡议内容", "希望广大市民群众不燃放孔明灯。")
+    (article,) = parse_page(text).articles
+    assert [(p.kind, p.text[:8]) for p in article.paras] == [
+        ("p", "本报讯（记者 张"), ("p", "我们的力量在那里"), ("h3", "倡议内容"), ("p", "希望广大市民群众")]
+
+
 def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
     (article,) = parse_page(text).articles
