@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .body import BodyRenderer, make_excerpt, plain_text, url_as_browser_reads
+from .body import BodyRenderer, body_links, make_excerpt, plain_text, url_as_browser_reads
 from .clean import normalize_newlines, removed, single_line, strip_controls
 from .config import Config
 from .digests import blake16
@@ -187,7 +187,7 @@ def parse_article(text: str, source: str, config: Config, renderer: BodyRenderer
     text = plain_text(body_html)  # not kept: at 100,000 articles, another copy of the archive in the cache
     shown = repr((article.slug, article.date, article.kicker, article.title, article.subtitle, article.reporters,
                   article.section, article.page))
-    return replace(article, body_html=body_html, warnings=tuple(warnings),
+    return replace(article, body=body_html, links=body_links(body_html), warnings=tuple(warnings),
                    byline_missing=any(name not in text for name in article.reporters),
                    excerpt=make_excerpt(body_html, config.excerpt_length),
                    headline_digest=blake16(shown.encode("utf-8")))

@@ -136,6 +136,14 @@ def blocks_of(body_html: str) -> list[tuple[str, str]]:
     return [(m.group(1), html.unescape(_TAG.sub("", m.group(2))).strip()) for m in _BLOCK.finditer(body_html)]
 
 
+_HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"')
+
+
+def body_links(body_html: str) -> tuple[str, ...]:
+    """The href of every link in a rendered body, as written there (HTML-escaped)."""
+    return tuple(_HREF.findall(body_html))
+
+
 def plain_text(body_html: str) -> str:
     """The body's text, one block a line."""
     return "\n".join(text for _, text in blocks_of(body_html) if text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import posixpath
-import re
 from pathlib import Path
 from typing import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
@@ -14,8 +13,6 @@ from .articles import display_path
 from .config import Config
 from .errors import Problem
 from .model import Article
-
-_HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"')
 
 
 def source_line(path: Path, needle: str) -> int | None:
@@ -33,10 +30,10 @@ def broken_body_links(config: Config, articles: Iterable[Article], claims: Mappi
     """Every internal link in an article body that does not resolve to a file of the site."""
     problems = []
     for article in articles:
-        if "href=" not in article.body_html:
+        if not article.links:
             continue
         page = urls.article_path(article)
-        for raw in _HREF.findall(article.body_html):
+        for raw in article.links:
             href = html.unescape(raw)
             parts = urlsplit(href)
             if parts.scheme or href.startswith(("#", "//")) or not href:

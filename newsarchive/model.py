@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 from .config import Config
 
@@ -41,12 +41,20 @@ class Article:
     aliases: tuple[str, ...] = ()
     regions: tuple[tuple[int, int, int, int], ...] = ()  # where it is printed on its page's scan: x, y, w, h
     extra: Mapping = field(default_factory=_empty)  # front-matter keys the model does not know, kept for templates
-    body_html: str = ""
+    # its body rendered to HTML; from the parse cache, a StoredBody (state.py) that reads it when a page
+    # or a search record needs it (at 100,000 articles the bodies are most of the cache; an edit uses few)
+    body: Any = ""
+    links: tuple[str, ...] = ()  # the href of every link in the body, as written there (linkcheck.py)
     byline_missing: bool = False  # the printed text does not name every reporter, so pages should
     excerpt: str = ""
     headline_digest: str = ""  # of what a list of headlines shows of it (search/headlines.js)
     digest: str = ""  # of the file's bytes: what incremental builds compare
     warnings: tuple = ()  # Problems that did not stop the build (a removed control character, an unsafe link)
+
+    @property
+    def body_html(self) -> str:
+        body = self.body
+        return body if isinstance(body, str) else body.read()
 
     @property
     def full_title(self) -> str:

@@ -8,12 +8,13 @@ settings is not used, and the build does the work again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import pickle
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -21,6 +22,8 @@ import jinja2
 
 from .config import DEFAULT_LAYOUTS, Config
 from .digests import PACKAGE, code_digest, config_fingerprint
+from .errors import BuildError, Problem
+from .model import Article
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -246,9 +249,42 @@ class ShardCache:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+class StoredBody:
+    """An article's body as the parse cache keeps it: in the bodies file of the article's folder
+    (a month's bodies, named by their digest, so never rewritten in place), read, the whole file at
+    once and the last few kept, when a page or a search record needs it. `len()` needs no reading."""
+
+    __slots__ = ("file", "source", "length")
+
+    def __init__(self, file: str, source: str, length: int):
+        self.file, self.source, self.length = file, source, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __repr__(self) -> str:
+        return f"StoredBody({self.file!r}, {self.source!r}, {self.length})"
+
+    def read(self) -> str:
+        return _bodies(self.file)[self.source]
+
+
+@functools.lru_cache(maxsize=4)
+def _bodies(file: str) -> dict[str, str]:
+    try:
+        with open(file, "rb") as f:
+            return pickle.load(f)
+    except Exception as exc:  # gone or damaged since the build began: the cache entries that need it go
+        articles = Path(file).with_name("articles-" + Path(file).name.split("-")[1] + ".pickle")
+        articles.unlink(missing_ok=True)
+        raise BuildError([Problem(file, f"this file of the parse cache went missing or was damaged during the build "
+                                  f"({exc}); build again: the articles of its folder will be read anew")]) from exc
+
+
 class ParseCache:
     """Parsed articles (and issue files) kept between builds, one cache file per content folder of
-    the first two levels (a month, usually), so that an edit rewrites one small file. A file's
+    the first two levels (a month, usually), so that an edit rewrites one small file, and the
+    articles' bodies beside it in a file of their own, read only when needed (StoredBody). A file's
     entry is used while its size and modification time are unchanged; `key` (code and settings)
     must match too."""
 
@@ -257,12 +293,26 @@ class ParseCache:
         self.entries: dict[str, tuple] = {}  # source → (size, mtime_ns, parsed)
         self.changed: set[str] = set()  # groups to write back
         self.used: set[str] = set()  # the files of this build
+        self.bodies: dict[str, str] = {}  # group → the name of its bodies file
         if folder is None:
             return
         for file in sorted(folder.glob("articles-*.pickle")):
             stored = read_pickle(file)
-            if isinstance(stored, dict) and stored.get("key") == key:
-                self.entries.update(stored["entries"])
+            if not (isinstance(stored, dict) and stored.get("key") == key):
+                continue
+            name = stored.get("bodies")
+            if name is not None:
+                if not (folder / name).is_file():
+                    continue  # its bodies are gone: its files are parsed again
+                self.bodies[stored["group"]] = name
+                for _, _, parsed in stored["entries"].values():
+                    if isinstance(parsed, Article) and isinstance(parsed.body, StoredBody):
+                        parsed.body.file = str(folder / name)
+            self.entries.update(stored["entries"])
+        known = set(self.bodies.values())
+        for old in folder.glob("bodies-*.pickle"):  # left by a build killed while saving
+            if old.name not in known:
+                old.unlink(missing_ok=True)
 
     @staticmethod
     def group(source: str) -> str:
@@ -290,9 +340,29 @@ class ParseCache:
             if group in by_group:
                 by_group[group][source] = entry
         for group, entries in sorted(by_group.items()):
-            file = self.folder / f"articles-{hashlib.blake2b(group.encode(), digest_size=8).hexdigest()}.pickle"
-            if entries:
-                write_pickle(file, {"key": self.key, "entries": entries})
-            else:  # the folder's articles are all gone
-                file.unlink(missing_ok=True)
+            self._save_group(group, entries)
         self.changed.clear()
+
+    def _save_group(self, group: str, entries: dict[str, tuple]) -> None:
+        """A group's cache file, and its articles' bodies in a file named by their digest; the
+        articles of this build that read their bodies from the group's old file read the new one."""
+        name = hashlib.blake2b(group.encode(), digest_size=8).hexdigest()
+        file, old = self.folder / f"articles-{name}.pickle", self.bodies.pop(group, None)
+        bodies = {source: parsed.body_html for source, (_, _, parsed) in entries.items() if isinstance(parsed, Article)}
+        if entries:
+            new = None
+            if bodies:
+                data = pickle.dumps(bodies, protocol=pickle.HIGHEST_PROTOCOL)
+                self.bodies[group] = new = f"bodies-{name}-{hashlib.blake2b(data, digest_size=8).hexdigest()}.pickle"
+                if new != old:
+                    write_atomically(self.folder / new, data)
+            stored = {source: (size, mtime, replace(parsed, body=StoredBody(new, source, len(bodies[source])))
+                               if source in bodies else parsed) for source, (size, mtime, parsed) in entries.items()}
+            write_pickle(file, {"key": self.key, "group": group, "entries": stored, "bodies": new})
+            for _, _, parsed in entries.values():
+                if isinstance(parsed, Article) and isinstance(parsed.body, StoredBody):
+                    parsed.body.file = str(self.folder / new)
+        else:  # the folder's articles are all gone
+            file.unlink(missing_ok=True)
+        if old is not None and old != self.bodies.get(group):
+            (self.folder / old).unlink(missing_ok=True)

@@ -7,7 +7,10 @@ import os
 import subprocess
 import sys
 
-from newsarchive.state import BuildState, Manifest, ParseCache, Unit, write_atomically
+import pytest
+
+from newsarchive.errors import BuildError
+from newsarchive.state import BuildState, Manifest, ParseCache, StoredBody, Unit, write_atomically
 from tests.factories import ROOT, article_text, make_article, make_config, write
 
 
@@ -40,6 +43,48 @@ def test_the_parse_cache_gives_back_an_entry_while_its_file_is_unchanged(tmp_pat
     assert ParseCache(tmp_path, "key").get("2024/02/a.md", file.stat()) is None
 
 
+def test_the_parse_cache_keeps_bodies_apart_and_reads_them_only_when_asked(tmp_path):
+    """At 100,000 articles the bodies are most of the cache: a build that reads the cache does not
+    read them, only the pages and search records it makes again do."""
+    first, second = (write(tmp_path / "content" / "2024" / "02" / f"{n}.md", article_text()) for n in "ab")
+    cache = ParseCache(tmp_path, "key")
+    cache.put("2024/02/a.md", first.stat(), make_article(source="2024/02/a.md", extra={}, body="<p>孔明灯属高空明火飞行器。</p>"))
+    cache.used.add("2024/02/a.md")
+    cache.save()
+    (articles,), (bodies,) = tmp_path.glob("articles-*.pickle"), tmp_path.glob("bodies-*.pickle")
+    assert "孔明灯".encode() not in articles.read_bytes() and "孔明灯".encode() in bodies.read_bytes()
+    again = ParseCache(tmp_path, "key")
+    found = again.get("2024/02/a.md", first.stat())
+    assert isinstance(found.body, StoredBody) and len(found.body) == len("<p>孔明灯属高空明火飞行器。</p>")
+    # another article of the month: a new bodies file, which the articles already read now read
+    again.put("2024/02/b.md", second.stat(), make_article(source="2024/02/b.md", extra={}, body="<p>乙</p>"))
+    again.used.add("2024/02/b.md")
+    again.save()
+    assert not bodies.exists() and len(list(tmp_path.glob("bodies-*.pickle"))) == 1
+    assert found.body_html == "<p>孔明灯属高空明火飞行器。</p>"
+    assert ParseCache(tmp_path, "key").get("2024/02/b.md", second.stat()).body_html == "<p>乙</p>"
+
+
+def test_a_lost_bodies_file_is_parsed_again_or_named_in_the_error(tmp_path):
+    file = write(tmp_path / "content" / "2024" / "02" / "a.md", article_text())
+
+    def cached():
+        cache = ParseCache(tmp_path, "key")
+        cache.put("2024/02/a.md", file.stat(), make_article(source="2024/02/a.md", extra={}, body="<p>正文</p>"))
+        cache.used.add("2024/02/a.md")
+        cache.save()
+        return next(tmp_path.glob("bodies-*.pickle"))
+
+    bodies = cached()
+    found = ParseCache(tmp_path, "key").get("2024/02/a.md", file.stat())
+    bodies.unlink()  # during a build: the page that needs it says which file, and the next build parses it
+    with pytest.raises(BuildError) as info:
+        found.body_html
+    assert bodies.name in str(info.value) and not list(tmp_path.glob("articles-*.pickle"))
+    cached().unlink()  # before a build: the entries of that folder are not used
+    assert ParseCache(tmp_path, "key").get("2024/02/a.md", file.stat()) is None
+
+
 def test_the_parse_cache_forgets_files_that_are_gone(tmp_path):
     file = write(tmp_path / "a.md", article_text())
     cache = ParseCache(tmp_path, "key")
@@ -47,7 +92,7 @@ def test_the_parse_cache_forgets_files_that_are_gone(tmp_path):
     cache.used.add("2024/02/a.md")
     cache.save()
     ParseCache(tmp_path, "key").save()  # a build that did not read it
-    assert not list(tmp_path.glob("articles-*.pickle"))
+    assert not list(tmp_path.glob("articles-*.pickle")) and not list(tmp_path.glob("bodies-*.pickle"))
 
 
 def test_the_state_remembers_what_it_made_for_a_key(tmp_path):

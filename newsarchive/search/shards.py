@@ -58,7 +58,7 @@ def shard_keys(articles) -> dict[str, str]:
     """
     cost_of_year, cost_of_month = Counter(), Counter()
     for a in articles:
-        cost = len(a.title) + len(a.body_html)
+        cost = len(a.title) + len(a.body)  # a StoredBody knows its length unread
         cost_of_year[a.date.year] += cost
         cost_of_month[a.date.year, a.date.month] += cost
     keys = {}
