@@ -423,6 +423,10 @@ def read_files(config: Config, jobs: int = 1, cache: ParseCache | None = None,
             cache.put(article.source, stat_of[article.source], article)
         articles = sorted(articles + list(cached.values()), key=lambda a: a.source)
     metas, issue_problems = read_issue_files(issue_files, source_of, seen, cache)
+    if cache is not None:
+        # saved now, not when the build ends: the bodies parsed are read from their files from here
+        # on, not held (a clean build at 100k articles: 450 MB less in it and its processes)
+        cache.save()
     return articles, metas, unreadable + problems + issue_problems
 
 

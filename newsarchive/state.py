@@ -359,9 +359,11 @@ class ParseCache:
             stored = {source: (size, mtime, replace(parsed, body=StoredBody(new, source, len(bodies[source])))
                                if source in bodies else parsed) for source, (size, mtime, parsed) in entries.items()}
             write_pickle(file, {"key": self.key, "group": group, "entries": stored, "bodies": new})
-            for _, _, parsed in entries.values():
+            for source, (_, _, parsed) in entries.items():
                 if isinstance(parsed, Article) and isinstance(parsed.body, StoredBody):
                     parsed.body.file = str(self.folder / new)
+                elif isinstance(parsed, Article):  # the same body, read from the file now: not held twice
+                    object.__setattr__(parsed, "body", StoredBody(str(self.folder / new), source, len(bodies[source])))
         else:  # the folder's articles are all gone
             file.unlink(missing_ok=True)
         if old is not None and old != self.bodies.get(group):
