@@ -238,6 +238,15 @@ def test_results_from_several_index_shards_follow_one_date_order(page, corpus_co
     assert asc == sorted(asc)
     only_2024 = page.evaluate("q => archiveSearch(q, {filters: {year: ['2024']}})", "人民")
     assert only_2024 == [u for u in newest if "/2024/" in u]
+    # the router sends a word to the shards that hold it: 孔明灯 is only in 2024's (the router's slot 1,
+    # counted from the end of the shard list), 蒋介石 only in 1946's (slot 0)
+    for word, shard, other in (("孔明灯", "2024", "1946"), ("蒋介石", "1946", "2024")):
+        page.goto(serve_folder(config.output) + "search/index.html")
+        requested = []
+        page.on("request", lambda r: requested.append(r.url))
+        found = page.evaluate("q => archiveSearch(q)", word)
+        assert found and all(f"/{shard}/" in u for u in found), word
+        assert any(f"/pagefind/{shard}/" in u for u in requested) and not any(f"/pagefind/{other}/" in u for u in requested)
     page.fill("#search-q", "人民")
     page.press("#search-q", "Enter")
     wait_for_results(page)
@@ -354,5 +363,5 @@ def test_the_search_page_reads_back_each_shards_name_and_days(page, sample_site,
                                ("0999", "0999-05-05", "0999-05-05")):
         entry = shard_entry(shard, first, last)
         assert len(entry) < len(f"{shard} {first} {last}")
-        assert page.evaluate("e => ArchiveSearch.shardInfo(e)", entry) == {
-            "id": shard, "path": shard + "/", "first": first, "last": last}, entry
+        assert page.evaluate("e => ArchiveSearch.shardInfo(e, 3)", entry) == {
+            "id": shard, "path": shard + "/", "first": first, "last": last, "slot": 3}, entry

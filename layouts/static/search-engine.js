@@ -48,11 +48,12 @@
   var shardsLoading = null;
 
   /** A shard of pagefind/shards.json ("1969-02-3 21 23", newsarchive/search/shards.py shard_entry):
-   *  its name, bundle folder, first and last day. */
-  function shardInfo(entry) {
+   *  its name, bundle folder, first and last day, and its slot in the router (its place in name
+   *  order: the list is newest first, so the last entry is slot 0; newsarchive/search/router.py). */
+  function shardInfo(entry, slot) {
     var parts = entry.split(" "), id = parts[0];
     var day = function (written) { return id.slice(0, 10 - written.length) + written; };
-    return { id: id, path: id + "/", first: day(parts[1]), last: day(parts[2]) };
+    return { id: id, path: id + "/", first: day(parts[1]), last: day(parts[2]), slot: slot };
   }
 
   /** The search index comes in shards (a year, a month or a third of a month): pagefind/shards.json. */
@@ -60,7 +61,9 @@
     if (!shardsLoading) {
       shardsLoading = fetch(new URL(PATHS.shards, root).href)
         .then(function (r) { if (!r.ok) throw new Error(PATHS.shards + ": " + r.status); return r.json(); })
-        .then(function (list) { return list.map(function (entry) { return { info: shardInfo(entry), pagefind: null }; }); });
+        .then(function (list) {
+          return list.map(function (entry, i) { return { info: shardInfo(entry, list.length - 1 - i), pagefind: null }; });
+        });
     }
     return shardsLoading;
   }
@@ -140,9 +143,8 @@
             });
             mask |= m;
           });
-          return shards.filter(function (s) {  // bit n of a key's entry: the shard meta.slots[n]
-            var slot = meta.slots.indexOf(s.info.id);
-            return slot < 0 || ((mask >> BigInt(slot)) & 1n) === 1n;
+          return shards.filter(function (s) {  // bit n of a key's entry: the shard in slot n
+            return ((mask >> BigInt(s.info.slot)) & 1n) === 1n;
           });
         });
       });

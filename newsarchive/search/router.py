@@ -1,6 +1,6 @@
 """The shard router: for every Han character and pair of adjacent Han characters of the articles,
-the shards that hold it, as a bit set (bit n: the shard in slot n of router.json; slots in date
-order; written as the shorter of its slot numbers and its hexadecimal digits, see `encode`), in
+the shards that hold it, as a bit set (bit n: the n-th shard in name order, which is date order —
+pagefind/shards.json lists them newest first; written in the shortest of three forms, see `encode`), in
 buckets by a hash the search page computes too. A query is only sent to the shards
 holding all its pairs: a word found nowhere costs a few kilobytes.
 
@@ -175,7 +175,9 @@ def update(hashes: dict[str, str], keys_for: Callable[[str], list[str]], old_key
     # otherwise are written again
     changed.update(n for (n, key), bits in before.items() if n < len(tables) and tables[n].get(key) != bits)
     state["buckets"] = buckets
-    out = {META: json.dumps({"buckets": buckets, "slots": order}, ensure_ascii=False, separators=(",", ":"))}
+    # slot n is the n-th shard in name order: the page counts it in the shard list (newest first),
+    # which a first query loads anyway, so the router's own file names no shard
+    out = {META: json.dumps({"buckets": buckets}, separators=(",", ":"))}
     for n in sorted(changed):
         if tables[n]:
             out[bucket_file(n)] = json.dumps(dict(sorted(tables[n].items())), ensure_ascii=False, separators=(",", ":"))

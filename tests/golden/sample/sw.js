@@ -1,4 +1,4 @@
-/* newsarchive service worker, build 770a6ec3f5e92eff.
+/* newsarchive service worker, build 09d9c8b8faf569b7.
  *
  * Pages come from the network when it answers, so a reader online always sees the current build.
  * Offline, everything comes from this build's caches only: the pages the reader opened and the
@@ -6,7 +6,7 @@
  * it takes over, then deletes the old caches, so old and new pages are never mixed.
  */
 "use strict";
-const VERSION = "770a6ec3f5e92eff";
+const VERSION = "09d9c8b8faf569b7";
 const SHELL = "shell-" + VERSION, SAVED = "saved-" + VERSION, OPENED = "opened-" + VERSION;
 const INDEX = "__saved__.json";
 const ROOT = new URL("./", self.location).href;
