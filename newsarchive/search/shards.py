@@ -125,7 +125,8 @@ class SearchIndexer:
         return digest.hexdigest()[:20]
 
     def shards(self) -> list[str]:
-        """The shard list the search page reads (pagefind/shards.json), newest first: see shard_entry."""
+        """The shard list the search page reads (pagefind/shards.json), newest first (see
+        shard_entry): counted from its end, a shard's place is its slot in the router (router.py)."""
         return [shard_entry(shard, *self.dates[shard]) for shard in sorted(self.digests, reverse=True)]
 
     def router(self, hashes: dict[str, str], state: dict | None,
