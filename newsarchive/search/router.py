@@ -84,15 +84,15 @@ def encode(bits: int) -> Value:
     count = bits.bit_count()
     if count == 1:
         return bits.bit_length() - 1
-    digits = (bits.bit_length() + 3) // 4 + 2  # with its quotes
-    if count * 2 + 1 > digits:  # a list longer than the digits, even of one-digit numbers
-        return format(bits, "x")
+    digits = format(bits, "x")
+    if count * 2 + 1 > _chars(digits):  # a list longer than the digits, even of one-digit numbers
+        return digits
     slots, rest = [], bits
     while rest:
         low = rest & -rest
         slots.append(low.bit_length() - 1)
         rest ^= low
-    return slots if sum(len(str(n)) + 1 for n in slots) + 1 <= digits else format(bits, "x")
+    return slots if _chars(slots) <= _chars(digits) else digits
 
 
 def slots_bits(slots: list[int]) -> int:
@@ -111,15 +111,18 @@ def decode(value: Value) -> int:
     return int(value, 16)
 
 
+def _chars(value: Value) -> int:
+    """The characters of a value as its bucket file writes it (compact JSON)."""
+    if isinstance(value, int):
+        return len(str(value))
+    if isinstance(value, list):
+        return sum(len(str(n)) + 1 for n in value) + 1
+    return len(value) + 2  # with its quotes
+
+
 def entry_bytes(key: str, value: Value) -> int:
     """The bytes of a key's entry in its bucket file ("key":value,)."""
-    if isinstance(value, int):
-        size = len(str(value))
-    elif isinstance(value, list):
-        size = sum(len(str(n)) + 1 for n in value) + 1
-    else:
-        size = len(value) + 2
-    return len(key.encode()) + size + 4
+    return len(key.encode()) + _chars(value) + 4
 
 
 class Tables:
@@ -249,10 +252,11 @@ def _take_out(tables: Tables, state: dict, hits: dict[int, dict[str, int]]) -> d
         table = tables[n]
         for key, mask in keys.items():
             held = table.get(key)
-            if held is None or not decode(held) & mask:
+            old = decode(held) if held is not None else 0
+            if not old & mask:
                 continue
             before[n, key] = held  # changed only if the key ends up otherwise (see update)
-            bits = decode(held) & ~mask
+            bits = old & ~mask
             state["bytes"] -= entry_bytes(key, held)
             if bits:
                 table[key] = encode(bits)
