@@ -23,7 +23,7 @@ from ..urls import year_of
 from ..write import remove_abandoned_folders
 from . import router
 from .records import body_text, index_copy
-from .router import keys_of, route_keys
+from .router import route_keys
 
 
 def pagefind_executable() -> str:
@@ -135,10 +135,10 @@ class SearchIndexer:
         its bucket files."""
         return router.update(hashes, self.keys_for, self.old_keys, state, files)
 
-    def keys_for(self, shard: str) -> list[str]:
-        """A shard's router keys: made by this build, or kept in the cache with its bundle."""
+    def keys_for(self, shard: str) -> str:
+        """A shard's router keys (NUL-joined): made by this build, or kept in the cache with its bundle."""
         joined = self.keys[shard] if shard in self.keys else self.cache.keys(shard, self.hashes[shard])
-        return keys_of(joined or "")
+        return joined or ""
 
     def build(self, bundle: Path, previous: dict[str, str], records: Records,
               progress: Callable[[int, int], None] | None = None) -> dict[str, bool]:
