@@ -220,7 +220,9 @@ class ShardCache:
     def run_of(self, shard: str, digest: str) -> str | None:
         """The token of the Pagefind run whose bundle is kept for these records, if one is."""
         complete = self.entry(shard, digest) / ".complete"
-        return complete.read_text() if complete.exists() else None
+        if not complete.exists() or not self.keys_file(shard, digest).exists():  # without its keys: indexed again
+            return None
+        return complete.read_text()
 
     def bundle(self, shard: str, digest: str) -> Path:
         return self.entry(shard, digest) / "bundle"

@@ -85,6 +85,23 @@ def test_a_lost_bodies_file_is_parsed_again_or_named_in_the_error(tmp_path):
     assert ParseCache(tmp_path, "key").get("2024/02/a.md", file.stat()) is None
 
 
+def test_a_search_shard_without_its_router_keys_in_the_cache_is_indexed_again(tmp_path):
+    """The router reads each shard's keys from the search cache: a shard without them would be left
+    out of the router, and a search would not find its articles."""
+    from newsarchive.pipeline import build
+    write(tmp_path / "content" / "2024" / "02" / "a.md", article_text(title="孔明灯"))
+    config = make_config(tmp_path, tmp_path / "content")
+    build(config)
+    (keys,) = BuildState(config).folder.glob("pagefind-*/keys.pickle")
+    keys.unlink()  # gone: the shard is indexed again
+    assert build(config, force=True).shards_reused == 0 and keys.exists()
+    keys.write_bytes(b"damaged")  # damaged: the build says which file, and the next one indexes the shard again
+    with pytest.raises(BuildError) as info:
+        build(config, force=True)
+    assert str(keys) in str(info.value)
+    assert build(config, force=True).shards_reused == 0 and keys.exists()
+
+
 def test_the_parse_cache_forgets_files_that_are_gone(tmp_path):
     file = write(tmp_path / "a.md", article_text())
     cache = ParseCache(tmp_path, "key")

@@ -101,7 +101,9 @@ class SearchIndexer:
         self.digests: dict[str, dict[str, str]] = {}  # shard → page → record digest
         self.dates: dict[str, list[str]] = {}  # shard → first and last date
         # shard → the Han characters and pairs of its article texts, joined by NUL (as one string
-        # each, not a set: at 100k, 125 sets of their own copies of the same keys took 700 MB)
+        # each, not a set: at 100k, 125 sets of their own copies of the same keys took 700 MB), for
+        # the shards indexed by this build when there is no cache (the cache keeps them: at 100k
+        # articles they are 233 MB that a build then does not hold)
         self.keys: dict[str, str] = {}
         self.reused = 0
         self.hashes: dict[str, str] = {}  # shard → input hash, once built
@@ -137,8 +139,15 @@ class SearchIndexer:
 
     def keys_for(self, shard: str) -> str:
         """A shard's router keys (NUL-joined): made by this build, or kept in the cache with its bundle."""
-        joined = self.keys[shard] if shard in self.keys else self.cache.keys(shard, self.hashes[shard])
-        return joined or ""
+        if shard in self.keys:
+            return self.keys[shard]
+        joined = self.cache.keys(shard, self.hashes[shard])
+        if joined is None:  # the shard would silently be left out of the router: the entry goes
+            shutil.rmtree(self.cache.entry(shard, self.hashes[shard]), ignore_errors=True)
+            raise BuildError([Problem(str(self.cache.keys_file(shard, self.hashes[shard])),
+                                      "this file of the search cache went missing or was damaged during the build; "
+                                      "build again (the shard is then indexed again)")])
+        return joined
 
     def build(self, bundle: Path, previous: dict[str, str], records: Records,
               progress: Callable[[int, int], None] | None = None) -> dict[str, bool]:
@@ -179,7 +188,8 @@ class SearchIndexer:
             work = [(shard, self.hashes[shard], bundle / shard, self.cache) for shard in todo]
             with multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
                 for shard, (keys, run) in pool.imap_unordered(_index_job, work) if pool else map(_index_job, work):
-                    self.keys[shard] = keys
+                    if keys is not None:
+                        self.keys[shard] = keys
                     self.versions[shard] = f"{self.hashes[shard]}-{run}"
                     done += len(self.digests[shard])
                     if progress:
@@ -217,14 +227,14 @@ def scratch_parent(cache: ShardCache | None) -> Path:
     return cache.folder if cache is not None else Path(tempfile.gettempdir())
 
 
-def _index_job(job: tuple) -> tuple[str, tuple[str, str]]:
+def _index_job(job: tuple) -> tuple[str, tuple[str | None, str]]:
     return job[0], _index_shard(*job)
 
 
-def _index_shard(shard: str, digest: str, dest: Path, cache: ShardCache | None) -> tuple[str, str]:
+def _index_shard(shard: str, digest: str, dest: Path, cache: ShardCache | None) -> tuple[str | None, str]:
     """Pagefind over the records of one shard (in an indexing process), its bundle written to
-    `dest`, by way of the cache when there is one; returns the shard's router keys (joined by NUL)
-    and a token of this Pagefind run."""
+    `dest`, by way of the cache when there is one; returns the shard's router keys (joined by NUL;
+    None when they are in the cache) and a token of this Pagefind run."""
     folder = Path(tempfile.mkdtemp(prefix=f"{RECORDS_PREFIX}{os.getpid()}-", dir=scratch_parent(cache)))
     try:
         keys = _write_records(shard, folder)
@@ -238,7 +248,7 @@ def _index_shard(shard: str, digest: str, dest: Path, cache: ShardCache | None) 
         shutil.rmtree(folder, ignore_errors=True)
     cached = cache.store(fresh, shard, digest, keys, run)
     link_tree(cached / "bundle", dest)
-    return keys, run
+    return None, run  # the keys are in the cache
 
 
 def _write_records(shard: str, folder: Path) -> str:
