@@ -56,20 +56,21 @@ def shard_keys(articles) -> dict[str, str]:
     year's boundaries never move when other years change, nor a month's when other months do.
     Their names sort in date order.
     """
-    cost_of_year, cost_of_month = Counter(), Counter()
+    cost_of_day, cost_of_year, cost_of_month = Counter(), Counter(), Counter()
     for a in articles:
-        cost = len(a.title) + len(a.body)  # a StoredBody knows its length unread
-        cost_of_year[a.date.year] += cost
-        cost_of_month[a.date.year, a.date.month] += cost
-    keys = {}
-    for a in articles:
-        if cost_of_year[a.date.year] <= SHARD_CHARACTERS:
-            keys[a.source] = year_of(a.date)
-        elif cost_of_month[a.date.year, a.date.month] <= SHARD_CHARACTERS:
-            keys[a.source] = a.date.isoformat()[:7]
+        cost_of_day[a.date] += len(a.title) + len(a.body)  # a StoredBody knows its length unread
+    for day, cost in cost_of_day.items():
+        cost_of_year[day.year] += cost
+        cost_of_month[day.year, day.month] += cost
+    shard_of_day = {}
+    for day in cost_of_day:
+        if cost_of_year[day.year] <= SHARD_CHARACTERS:
+            shard_of_day[day] = year_of(day)
+        elif cost_of_month[day.year, day.month] <= SHARD_CHARACTERS:
+            shard_of_day[day] = day.isoformat()[:7]
         else:
-            keys[a.source] = f"{a.date.isoformat()[:7]}-{min(3, 1 + (a.date.day - 1) // 10)}"
-    return keys
+            shard_of_day[day] = f"{day.isoformat()[:7]}-{min(3, 1 + (day.day - 1) // 10)}"
+    return {a.source: shard_of_day[a.date] for a in articles}
 
 
 def shard_entry(shard: str, first: str, last: str) -> str:
