@@ -114,11 +114,7 @@ def decode(value: Value) -> int:
 
 def _chars(value: Value) -> int:
     """The characters of a value as its bucket file writes it (compact JSON)."""
-    if isinstance(value, int):
-        return len(str(value))
-    if isinstance(value, list):
-        return sum(len(str(n)) + 1 for n in value) + 1
-    return len(value) + 2  # with its quotes
+    return len(written(value))
 
 
 def written(value: Value) -> str:
@@ -222,6 +218,12 @@ _PARTS = _key_parts((0x5C00, 0x6A00, 0x7D00, sys.maxunicode + 1))
 _ONE_CHARACTER = re.compile("(?<![^\0])[^\0](?![^\0])")
 
 
+def _characters(joined: str) -> str:
+    """The Han characters among a shard's NUL-joined keys, sorted (the router's state keeps them
+    for the script variants the search page is given, see pipeline.extras)."""
+    return "".join(sorted(_ONE_CHARACTER.findall(joined)))
+
+
 def _fresh(order: list[str], keys_for: Callable[[str], str], state: dict) -> tuple[dict[str, str], set[str], dict]:
     """update's result for a new state: every shard's keys in its slot, a part of the keys at a
     time; each key's entry written at once, and the entries sorted into the bucket files at the end
@@ -230,10 +232,10 @@ def _fresh(order: list[str], keys_for: Callable[[str], str], state: dict) -> tup
     for part in _PARTS:
         bits_of: dict[str, int] = {}
         for n, shard in enumerate(order):
-            bit, joined = 1 << n, keys_for(shard)
+            bit, joined = 1 << n, keys_for(shard)  # read again for each part: held, they were 233 MB at 100k
             if part is _PARTS[0]:
                 state["slots"][shard] = n
-                state["chars"][shard] = "".join(sorted(_ONE_CHARACTER.findall(joined)))
+                state["chars"][shard] = _characters(joined)
             for key in part.findall(joined):
                 bits_of[key] = bits_of.get(key, 0) | bit
         for key, bits in bits_of.items():
@@ -280,8 +282,9 @@ def _changed_shards(state: dict, order: list[str], hashes: dict[str, str], keys_
     for n, shard in enumerate(order):
         if slots.get(shard) == n and state["hashes"].get(shard) == hashes[shard]:
             continue
-        bit, keys = 1 << n, keys_of(keys_for(shard))
-        state["chars"][shard] = "".join(sorted(k for k in keys if len(k) == 1))
+        joined = keys_for(shard)
+        bit, keys = 1 << n, keys_of(joined)
+        state["chars"][shard] = _characters(joined)
         if shard in slots and shard in old_keys:  # in its slot (see _usable): only what it gained or lost
             old, new = set(keys_of(old_keys[shard])), set(keys)
             for key in old - new:
