@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
 from .rawpage import (END, HEADING_MARK, Block, bare_names, classify, ends_open, is_cut, is_signature, previous_item,
-                      reporters_of, split_blocks, starts_enumeration, starts_mid_sentence, suspicious_tokens)
+                      reporters_of, split_blocks, splits_word, starts_enumeration, starts_mid_sentence, suspicious_tokens)
 from .text import HAN
 
 
@@ -106,7 +106,8 @@ def looks_like_subhead(block: Block, previous: Para | None, following: Block | N
             and following is not None and following.kind == "para" and not starts_mid_sentence(following.text)
             and not is_signature(following.text) and bool(re.search(r"[，。！？；]", following.text))
             and len(following.text) >= 10  # 二、使贷款向生产 / 上发展。 is one sentence cut short
-            and not ends_open(text))  # 我们的力量在 / 那里呢？ is a paragraph cut by a column break
+            and not ends_open(text)  # 我们的力量在 / 那里呢？ is a paragraph cut by a column break
+            and not splits_word(block.text, following.text))
 
 
 def _closes_article(text: str) -> bool:

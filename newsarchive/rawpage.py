@@ -151,6 +151,16 @@ def ends_open(text: str) -> bool:
     return bool(words) and words[-1].flag in _OPEN_TAGS
 
 
+def splits_word(line: str, following: str) -> bool:
+    """True when the break between two lines falls inside a word of the dictionary (这个提 / 议。,
+    看见两 / 种人): one paragraph cut by a column break, which a subhead and its paragraph never are.
+    Dictionary words only: jieba's HMM would make a word of any two characters it does not know."""
+    import jieba
+    _tagger()  # jieba loaded quietly
+    head, tail = line.strip()[-8:], following.strip()[:8]
+    return any(start < len(head) < end for _, start, end in jieba.tokenize(head + tail, HMM=False))
+
+
 _ROLE = re.compile(r"(本报特约记者|本报记者|特约记者|记者|本报通讯员|通讯员|实习生|文\s*/|图\s*/|摄影\s*/?)")
 
 

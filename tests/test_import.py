@@ -160,6 +160,16 @@ def test_a_paragraphs_first_line_cut_after_an_open_word_is_no_subhead():
         ("p", "本报讯（记者 张"), ("p", "我们的力量在那里"), ("h3", "倡议内容"), ("p", "希望广大市民群众")]
 
 
+def test_a_paragraphs_first_line_cut_inside_a_word_is_no_subhead():
+    # 她十分同意我的这个提 / 议。…: short, unpunctuated, between finished paragraphs, and its last
+    # word closed (提 is a verb), but the break falls inside the word 提议 (bench/import_accuracy.py)
+    text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "她十分同意我的这个提", "议。高兴得几乎连话都说不上来。",
+                "倡议内容", "希望广大市民群众不燃放孔明灯。")
+    (article,) = parse_page(text).articles
+    assert [(p.kind, p.text[:8]) for p in article.paras] == [
+        ("p", "本报讯（记者 张"), ("p", "她十分同意我的这"), ("h3", "倡议内容"), ("p", "希望广大市民群众")]
+
+
 def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
     (article,) = parse_page(text).articles
