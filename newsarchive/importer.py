@@ -66,6 +66,11 @@ class Draft:
     def text(self) -> str:
         return "".join(self.kicker + self.title + self.subtitle + [p.text for p in self.paras])
 
+    def reads_like(self) -> str:
+        """The text that a piece is compared with: the headline weighs as much here as under a headline
+        that a piece printed above it may belong to (the two sides of a split weighed alike)."""
+        return "".join((self.kicker + self.title + self.subtitle) * HEADLINE_WEIGHT + [p.text for p in self.paras])
+
     def lines(self) -> list[int]:
         """The page's lines this article was made of, in order."""
         return sorted({n for first, last in self.headline_lines + [s for p in self.paras for s in p.lines]
@@ -354,7 +359,7 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
         if blk.kind in ("h2", "byline", "dateline"):
             break
         under.append(blk.text)
-    keep, sure = _split_before_headline(cur.paras, previous.text(), "".join(under))
+    keep, sure = _split_before_headline(cur.paras, previous.reads_like(), "".join(under))
     if keep == len(cur.paras):
         return "", sure, keep
     return "took the byline or dateline and opening printed before the headline as the article's" + (

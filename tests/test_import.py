@@ -176,6 +176,17 @@ def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     assert [p.text for p in article.paras] == ["本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切断了。", "第三段。"]
 
 
+def test_a_dispatch_before_a_headline_that_reads_like_the_headline_above_stays_above():
+    # The second dispatch (报纸…内战) reads like the headline of the article above, not its first
+    # dispatch: both headlines weigh alike when the pieces between them are divided.
+    text = page("## 中美报纸评论内战", "【新华社四平街十一日电】东北民主联军英勇保卫四平街，现已推入第二十三天。",
+                "【新华社延安十日电】莫斯科广播：美国及中国的许多报纸，对中国内战纷纷发表评论。",
+                "## 五团体声明拥护政协决议", "【新华社延安十一日电】渝讯：五团体发表声明，拥护政协决议，对中国前途表示关切。")
+    first, second = parse_page(text).articles
+    assert [p.text[:14] for p in first.paras] == ["【新华社四平街十一日电】东北", "【新华社延安十日电】莫斯科广"]
+    assert [p.text[:14] for p in second.paras] == ["【新华社延安十一日电】渝讯："]
+
+
 def test_a_dispatch_after_a_dropped_tail_goes_with_the_dispatches_of_its_place():
     # The end of 甲's first dispatch (cut at 偏/关) is printed inside 乙, followed by 甲's second
     # dispatch from the same place; 乙 resumes after it (a case from bench/import_accuracy.py).
