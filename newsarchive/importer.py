@@ -100,19 +100,29 @@ def looks_like_headline(block: Block, following: Block | None) -> bool:
 def looks_like_subhead(block: Block, previous: Para | None, following: Block | None) -> bool:
     """An unmarked subhead: a short line without punctuation between finished paragraphs."""
     text = re.sub(r"^[一二三四五六七八九十]+、", "", block.text)  # 一、毁灭与新生
+    numbered = text != block.text
     # Phrase-like: two halves around a space (提升基层服务 综合救助顺民意), numbered, or very short;
     # a longer run of words is more likely the first line of a paragraph cut by a column break.
-    phrase_like = " " in block.text.strip() or text != block.text or len(block.text) <= 10
+    phrase_like = " " in block.text.strip() or numbered or len(block.text) <= 10
     return (block.kind == "para" and phrase_like and 4 <= len(block.text) <= 30
             and not re.search(r"[，。、；！？：,.;!?“”【】《》]", text)
             and not is_signature(block.text)
             and (previous is None or previous.kind == "byline" or previous.kind == "p" and
                  (not is_cut(previous.text) or is_signature(previous.text)))
-            and following is not None and following.kind == "para" and not starts_mid_sentence(following.text)
-            and not is_signature(following.text) and bool(re.search(r"[，。！？；]", following.text))
-            and len(following.text) >= 10  # 二、使贷款向生产 / 上发展。 is one sentence cut short
+            and following is not None and _opens_under_subhead(following, numbered)
             and not ends_open(text)  # 我们的力量在 / 那里呢？ is a paragraph cut by a column break
-            and not splits_word(block.text, following.text))
+            and (following.kind != "para" or not splits_word(block.text, following.text)))
+
+
+def _opens_under_subhead(following: Block, numbered: bool) -> bool:
+    """What may follow a subhead: a paragraph that starts a sentence — one with punctuation of its own
+    unless the subhead is numbered (三、问题的焦点 / 解放区……“黄河归 is cut by a column break too) —,
+    or, for a numbered one, the headline it was printed above with the article's opening."""
+    if following.kind == "h2":
+        return numbered
+    return (following.kind == "para" and not starts_mid_sentence(following.text) and not is_signature(following.text)
+            and (numbered or bool(re.search(r"[，。！？；]", following.text)))
+            and len(following.text) >= 10)  # 二、使贷款向生产 / 上发展。 is one sentence cut short
 
 
 def _closes_article(text: str) -> bool:

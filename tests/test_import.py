@@ -170,6 +170,18 @@ def test_a_paragraphs_first_line_cut_inside_a_word_is_no_subhead():
         ("p", "本报讯（记者 张"), ("p", "她十分同意我的这"), ("h3", "倡议内容"), ("p", "希望广大市民群众")]
 
 
+def test_a_numbered_subhead_above_its_headline_or_over_a_cut_paragraph_stays_a_subhead():
+    # 一、毁灭与新生 printed above the headline with the byline (the opening before the headline),
+    # and 三、问题的焦点 over a paragraph whose first line a column break cut before any punctuation
+    text = page("## 上一篇", "本报讯（记者 张三）上一篇写完了。", "李庄", "一、毁灭与新生", "## 为七百万人民请命",
+                "四月九日，五辆吉普车载着黄河勘察团从荷泽出发。", "三、问题的焦点", "解放区民主政府和广大人民深知“黄河归",
+                "故”将带给他们什么。")
+    _, article = parse_page(text).articles
+    assert article.reporters == ["李庄"]
+    assert [(p.kind, p.text[:7]) for p in article.paras] == [
+        ("byline", "李庄"), ("h3", "一、毁灭与新生"), ("p", "四月九日，五辆"), ("h3", "三、问题的焦点"), ("p", "解放区民主政府")]
+
+
 def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
     (article,) = parse_page(text).articles
