@@ -257,7 +257,7 @@ class _Assembler:
                 _give_back(cur, articles[-2], claim[2], claim[1])
             cur.kicker, cur.title, cur.subtitle, cur.headline_lines = kicker, title, subtitle, lines
             cur.decide(claim[0], b.first, claim[1])
-            if cur.paras[-1].kind == "p" and is_cut(cur.paras[-1].text) and after is not None and after.kind == "para":
+            if _stops_mid_sentence(cur.paras[-1]) and after is not None and after.kind == "para":
                 self.pending_join = cur
         else:
             cur = self.open(Draft(kicker, title, subtitle, lines, start=b.first))
@@ -287,8 +287,13 @@ class _Assembler:
 
     def text(self, b: Block, following: Block | None) -> str:
         """A paragraph — or a line of names (a byline), or an unmarked subhead."""
-        cur = self.cur if self.cur is not None else self.open(Draft(start=b.first, opened_by="text"))
         names = _name_line(b.text)
+        if self.cur is None and names and following is not None and following.kind in ("h2", "h3", "para") \
+                and not (following.kind == "para" and is_signature(following.text)):
+            # a line of names opening the page: the byline of what follows, printed above its headline
+            self.open(Draft(start=b.first, opened_by="names")).add_reporters(names)
+            return "byline"
+        cur = self.cur if self.cur is not None else self.open(Draft(start=b.first, opened_by="text"))
         if cur.has_headline and not cur.has_text and names:
             cur.add_reporters(names)
             cur.decide("took a line of names under the headline as the byline", b.first, 0.7)
@@ -321,6 +326,12 @@ class _Assembler:
         self.pending_join = None
 
 
+def _stops_mid_sentence(para: Para) -> bool:
+    """A paragraph that a headline printed inside it may have cut: one without its final punctuation,
+    but not a closing line (——斯大林, a line of names), which never has any."""
+    return para.kind == "p" and is_cut(para.text) and not is_signature(para.text)
+
+
 def _all_text_above_headline(draft: Draft) -> bool:
     """An article with a headline whose text so far was all printed above it (claimed by it)."""
     if not draft.headline_lines or not draft.has_text:
@@ -350,8 +361,7 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
     first paragraphs stay with the article before (its further dispatches; all of them: the
     headline opens an article of its own); or None: the piece is left to the article before."""
     after = blocks[j] if j < len(blocks) else None
-    last = cur.paras[-1]
-    if last.kind == "p" and is_cut(last.text) and after is not None and after.kind == "para" and \
+    if _stops_mid_sentence(cur.paras[-1]) and after is not None and after.kind == "para" and \
             not starts_enumeration(after.text) and (cur.opened_by != "dateline" or starts_mid_sentence(after.text)):
         # a headless dispatch cut short is more likely a second dispatch whose end was dropped
         # elsewhere, unless the text under the headline plainly goes on with it

@@ -182,6 +182,24 @@ def test_a_numbered_subhead_above_its_headline_or_over_a_cut_paragraph_stays_a_s
         ("byline", "李庄"), ("h3", "一、毁灭与新生"), ("p", "四月九日，五辆"), ("h3", "三、问题的焦点"), ("p", "解放区民主政府")]
 
 
+def test_a_line_of_names_opening_the_page_above_a_headline_is_its_byline():
+    text = page("曾克", "## 把悲痛变为力量", "### ——副题", "我们以最大的悲痛，来追悼诸同志。", "## 第二篇", "本报讯（记者 张三）第二篇。")
+    article, _ = parse_page(text).articles
+    assert article.reporters == ["曾克"]
+    assert [(p.kind, p.text) for p in article.paras] == [("byline", "曾克"), ("p", "我们以最大的悲痛，来追悼诸同志。")]
+
+
+def test_an_attribution_printed_above_the_headline_is_not_joined_to_the_text_under_it():
+    # the epigraph (…学校。 ——斯大林) of the article below, printed with its byline above its headline:
+    # ——斯大林 has no final punctuation, but it is a closing line, not a sentence the headline cut
+    text = page("## 上一篇", "本报讯（记者 张三）上一篇写完了。", "本报记者 吴象 通讯员 赵晓轶",
+                "战争不只是灾害，它还是一种检阅人民力量的伟大学校。", "——斯大林", "## 劳动的妇女们", "左权的工作告了一个段落。")
+    _, article = parse_page(text).articles
+    assert article.reporters == ["吴象"]
+    assert [p.text for p in article.paras][1:] == ["战争不只是灾害，它还是一种检阅人民力量的伟大学校。", "——斯大林",
+                                                   "左权的工作告了一个段落。"]
+
+
 def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
     (article,) = parse_page(text).articles
