@@ -366,7 +366,7 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
         # a headless dispatch cut short is more likely a second dispatch whose end was dropped
         # elsewhere, unless the text under the headline plainly goes on with it
         return "reattached a displaced headline printed inside the article's own sentence", 0.85, 0
-    if after is None or after.kind in ("byline", "h2", "h3") or after.kind == "dateline" and after.reporters \
+    if after is None or after.kind in ("byline", "h2") or after.kind == "dateline" and after.reporters \
             or _names_under(blocks, j):
         return None  # the headline brings its own byline: the piece is the previous article's
     if cur.opened_by == "names" and not cur.has_text:
@@ -488,6 +488,9 @@ def _leads_to_h2(blocks: list[Block], i: int) -> bool:
     return j < len(blocks) and blocks[j].kind == "h2"
 
 
+_NUMBERED_BY_SPACE = re.compile(r"[一二三四五六七八九十]{1,3}[ \u3000]+")  # 一  放水围困，敲骨吸髓 (a subhead)
+
+
 def _headline_group(blocks: list[Block], i: int):
     """h3* (kickers) h2+ (title parts) h3* (subtitles) starting at i → (end, kicker, title, subtitle)."""
     kicker, title, subtitle = [], [], []
@@ -503,7 +506,8 @@ def _headline_group(blocks: list[Block], i: int):
         if subtitle and not blocks[i].text.startswith("——"):
             break
         text = blocks[i].text
-        if not text.startswith("——") and (starts_enumeration(text) or _more_subheads(blocks, i) and len(text) <= 20
+        if not text.startswith("——") and (starts_enumeration(text) or _NUMBERED_BY_SPACE.match(text)
+                                          or _more_subheads(blocks, i) and len(text) <= 20
                                           and not re.search(r"[，,；;]", text)):
             break
         subtitle.append(blocks[i].text)

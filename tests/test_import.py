@@ -200,6 +200,18 @@ def test_an_attribution_printed_above_the_headline_is_not_joined_to_the_text_und
                                                    "左权的工作告了一个段落。"]
 
 
+def test_an_opening_printed_above_a_headline_goes_below_it_when_the_text_there_opens_with_a_subhead():
+    # 方德 and the first paragraph printed above the headline; under it the first subhead, numbered
+    # with spaces as the 1946 paper prints it (一  放水围困，敲骨吸髓), not a subtitle
+    text = page("## 上一篇", "本报讯（记者 张三）上一篇写完了。", "方德", "北平华北日报五月五日发表通讯，描写永年城。",
+                "## 人间地狱——永年城", "### 一  放水围困，敲骨吸髓", "残杀冀南人民八年的老牌汉奸盘踞永年城。")
+    first, article = parse_page(text).articles
+    assert [p.text for p in first.paras] == ["本报讯（记者 张三）上一篇写完了。"]
+    assert article.subtitle == [] and article.reporters == ["方德"]
+    assert [(p.kind, p.text[:6]) for p in article.paras] == [
+        ("byline", "方德"), ("p", "北平华北日报"), ("h3", "一  放水围"), ("p", "残杀冀南人民")]
+
+
 def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
     (article,) = parse_page(text).articles
