@@ -212,6 +212,16 @@ def test_an_opening_printed_above_a_headline_goes_below_it_when_the_text_there_o
         ("byline", "方德"), ("p", "北平华北日报"), ("h3", "一  放水围"), ("p", "残杀冀南人民")]
 
 
+def test_a_line_of_names_with_text_after_it_above_a_headline_goes_below_whatever_the_text_reads_like():
+    # 司马光明, an epigraph and ——斯大林 between two articles: the epigraph reads like neither, but a
+    # line of names followed by text is a byline (a signature would be the last line of its article)
+    text = page("## 希特勒式的神经病", "本报讯（记者 吴象）希特勒每在进兵之前，向例要宣传战争。", "原来如此！这是战争的写照。",
+                "司马光明", "战争不只是灾害，它还是一种考验。", "——斯大林", "## 劳动的妇女们", "左权的工作告了一个段落。")
+    first, article = parse_page(text).articles
+    assert [p.text[:4] for p in first.paras] == ["本报讯（", "原来如此"]
+    assert article.reporters == ["司马光明"] and [p.text[:4] for p in article.paras] == ["司马光明", "战争不只", "——斯大", "左权的工"]
+
+
 def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
     (article,) = parse_page(text).articles
