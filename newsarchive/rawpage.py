@@ -264,7 +264,7 @@ def is_signature(text: str) -> bool:
     # A sender's line: …同贺, …敬献, …同叩, …叩寒 (a telegram's sign-off with its day code), even a long list.
     if len(text) <= 60 and re.search(r"(?:贺|献|启|叩[\u4e00-\u9fff]?)$", text):
         return True
-    return len(text) <= 24 and (text.startswith("——") or bool(re.search(r"(?:敬祝|[日月年])$", text))
+    return len(text) <= 24 and (text.startswith("——") or bool(re.search(r"(?:敬祝|[〇零一二三四五六七八九十廿卅\d０-９][日月年])$", text))
                                 or bare_names(text) is not None
                                 or bare_names(text[1:-1]) is not None and text[0] in "（(" and text[-1] in "）)")
 

@@ -222,6 +222,13 @@ def test_a_line_of_names_with_text_after_it_above_a_headline_goes_below_whatever
     assert article.reporters == ["司马光明"] and [p.text[:4] for p in article.paras] == ["司马光明", "战争不只", "——斯大", "左权的工"]
 
 
+def test_a_paragraph_cut_after_a_word_ending_in_a_date_character_is_joined():
+    # …记者今日 ends in 日 but is no date (五月十五日 is, and closes an article as a signature)
+    text = page("## 标题", "【新华社邯郸十五日电】记者今日", "获得国民党大举进攻的计划一份。", "杨秀峰", "五月十五日")
+    (article,) = parse_page(text).articles
+    assert [p.text for p in article.paras] == ["【新华社邯郸十五日电】记者今日获得国民党大举进攻的计划一份。", "杨秀峰", "五月十五日"]
+
+
 def test_a_real_paragraph_end_is_kept_and_a_cut_one_is_joined():
     text = page("## 标题", "本报讯（记者 张三）第一段写完了。", "第二段从这里开始，被分栏切", "断了。", "第三段。")
     (article,) = parse_page(text).articles
