@@ -143,6 +143,8 @@ def measure(pages: int, seed: int, columns: int, seed_page: bool = False, verbos
                 stats["found"] += 1
                 stats["head_ok"] += bool(d.title) and squash(d.title[0]) == squash(a.title)
                 stats["rep_ok"] += tuple(d.reporters) == a.reporters
+                if verbose and tuple(d.reporters) != a.reporters:
+                    print(f"reporter (page {stats['pages']}): {a.title} | {a.reporters} | read {tuple(d.reporters)}", file=sys.stderr)
                 ious.append(iou(a.boxes, d.regions))
     stats["seconds"] = time.perf_counter() - started
     stats["ious"] = ious  # type: ignore[assignment]
@@ -171,7 +173,7 @@ def main() -> None:
     parser.add_argument("--tune-seed", type=int, default=1)
     parser.add_argument("--held-out-seed", type=int, default=1001)
     parser.add_argument("--columns", type=int, default=6)
-    parser.add_argument("--tuning-only", action="store_true", help="measure the tuning set only, and name the true articles missed")
+    parser.add_argument("--tuning-only", action="store_true", help="measure the tuning set only, and name the true articles missed and the reporters misread")
     args = parser.parse_args()
     if args.tuning_only:
         for key, value in figures(measure(args.pages, args.tune_seed, args.columns, verbose=True)).items():

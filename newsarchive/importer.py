@@ -288,9 +288,9 @@ class _Assembler:
     def text(self, b: Block, following: Block | None) -> str:
         """A paragraph — or a line of names (a byline), or an unmarked subhead."""
         names = _name_line(b.text)
-        if self.cur is None and names and following is not None and following.kind in ("h2", "h3", "para") \
-                and not (following.kind == "para" and is_signature(following.text)):
-            # a line of names opening the page: the byline of what follows, printed above its headline
+        if self.cur is None and names and following is not None and following.kind == "h2":
+            # a line of names opening the page right above a headline: its byline (a short line read
+            # from a scan's top edge, with text under it, is as likely noise)
             self.open(Draft(start=b.first, opened_by="names")).add_reporters(names)
             return "byline"
         cur = self.cur if self.cur is not None else self.open(Draft(start=b.first, opened_by="text"))
