@@ -390,7 +390,8 @@ def _split_before_headline(paras: list[Para], above: str, below: str) -> tuple[i
     """Where the pieces printed between an article and the next headline divide: the first `keep`
     paragraphs (whole dispatches) go on the article above, the rest open the one below. The split
     that best fits both by character-bigram similarity; a byline (■本报记者 X, or a line of names
-    with text after it: a signature is the last line of its article) and what follows it always go below, 【又讯】 never opens the part below. Returns (keep, confidence)."""
+    with text after it: a signature is the last line of its article) and what follows it always go
+    below, 【又讯】 never opens the part below. Returns (keep, confidence)."""
     starts = [k for k, p in enumerate(paras) if k == 0 or p.dateline or p.kind == "byline"]
     credit = next((k for k in starts if paras[k].kind == "byline"), None)
     units = [paras[a:b] for a, b in zip(starts, starts[1:] + [len(paras)])]
