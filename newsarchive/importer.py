@@ -61,15 +61,18 @@ class Draft:
 
     def headline(self) -> list[Para]:
         """Kicker, title and subtitle as paragraphs, to weigh what reads like this article."""
-        return [Para("h", t, []) for t in self.kicker + self.title + self.subtitle]
+        return [Para("h", t, []) for t in self.headline_text()]
 
     def text(self) -> str:
-        return "".join(self.kicker + self.title + self.subtitle + [p.text for p in self.paras])
+        return "".join(self.headline_text() + [p.text for p in self.paras])
+
+    def headline_text(self) -> list[str]:
+        return self.kicker + self.title + self.subtitle
 
     def reads_like(self) -> str:
         """The text that a piece is compared with: the headline weighs as much here as under a headline
         that a piece printed above it may belong to (the two sides of a split weighed alike)."""
-        return "".join((self.kicker + self.title + self.subtitle) * HEADLINE_WEIGHT + [p.text for p in self.paras])
+        return "".join(self.headline_text() * HEADLINE_WEIGHT + [p.text for p in self.paras])
 
     def lines(self) -> list[int]:
         """The page's lines this article was made of, in order."""
@@ -88,6 +91,7 @@ REVIEW_BELOW = 0.6  # a decision less sure than this is also a warning for the e
 MIN_CONTINUATION_SIMILARITY = 0.15  # a piece must read somewhat like the article it is moved to
 PLACE_EVIDENCE = 0.5  # a dispatch dated from the place of one article's dispatches, none elsewhere
 HEADLINE_WEIGHT = 3  # the headline counts this many times in what reads like the article under it
+HEADLINE_SIMILARITY = 2.0  # how much a piece's likeness to a headline alone counts beside its likeness to the text
 
 
 def looks_like_headline(block: Block, following: Block | None) -> bool:
@@ -379,28 +383,32 @@ def _claims_headline(cur: Draft, articles: list[Draft], blocks: list[Block], j: 
         if blk.kind in ("h2", "byline", "dateline"):
             break
         under.append(blk.text)
-    keep, sure = _split_before_headline(cur.paras, previous.reads_like(), "".join(under))
+    keep, sure = _split_before_headline(cur.paras, (previous.reads_like(), "".join(under)),
+                                        ("".join(previous.headline_text()), "".join(headline)))
     if keep == len(cur.paras):
         return "", sure, keep
     return "took the byline or dateline and opening printed before the headline as the article's" + (
         f" (the {keep} paragraph(s) before them stay with the article above)" if keep else ""), sure, keep
 
 
-def _split_before_headline(paras: list[Para], above: str, below: str) -> tuple[int, float]:
+def _split_before_headline(paras: list[Para], texts: tuple[str, str], heads: tuple[str, str]) -> tuple[int, float]:
     """Where the pieces printed between an article and the next headline divide: the first `keep`
     paragraphs (whole dispatches) go on the article above, the rest open the one below. The split
-    that best fits both by character-bigram similarity; a byline (■本报记者 X, or a line of names
-    with text after it: a signature is the last line of its article) and what follows it always go
-    below, 【又讯】 never opens the part below. Returns (keep, confidence)."""
+    that best fits both by character-bigram similarity, to each article's text (`texts`: above,
+    below) and, on its own, to each headline (`heads`), which sums up a long article's dispatches
+    better than its text does (平汉川陕道上国民党军运忙: 川陕路上兵车连日不绝); a byline (■本报记者 X,
+    or a line of names with text after it: a signature is the last line of its article) and what
+    follows it always go below, 【又讯】 never opens the part below. Returns (keep, confidence)."""
     starts = [k for k, p in enumerate(paras) if k == 0 or p.dateline or p.kind == "byline"]
     credit = next((k for k in starts if paras[k].kind == "byline"), None)
     units = [paras[a:b] for a, b in zip(starts, starts[1:] + [len(paras)])]
     grams = [_bigrams("".join(p.text for p in unit)) for unit in units]
-    docs = [_bigrams(above), _bigrams(below)] + grams
+    docs = [_bigrams(texts[0]), _bigrams(texts[1])] + grams
     df = Counter(g for d in docs for g in d)
     idf = {g: math.log((1 + len(docs)) / (1 + n)) + 0.1 for g, n in df.items()}
-    to_above = [_similarity(g, docs[0], idf) for g in grams]
-    to_below = [_similarity(g, docs[1], idf) for g in grams]
+    above, below = (_bigrams(h) for h in heads)
+    to_above = [_similarity(g, docs[0], idf) + HEADLINE_SIMILARITY * _similarity(g, above, idf) for g in grams]
+    to_below = [_similarity(g, docs[1], idf) + HEADLINE_SIMILARITY * _similarity(g, below, idf) for g in grams]
     scores = {}
     for split in range(len(units) + 1):
         if split < len(units) and is_another_report(units[split][0].text):
@@ -410,7 +418,8 @@ def _split_before_headline(paras: list[Para], above: str, below: str) -> tuple[i
         scores[split] = sum(to_above[:split]) + sum(to_below[split:])
     best = max(scores, key=lambda k: (scores[k], -k))
     others = [v for k, v in scores.items() if k != best]
-    lead = scores[best] - max(others) if others else 1.0  # in cosine similarity: how much better it reads
+    # how much better it reads, in cosine similarity (the two likenesses of each piece weighed as one)
+    lead = (scores[best] - max(others)) / (1 + HEADLINE_SIMILARITY) if others else 1.0
     keep = starts[best] if best < len(units) else len(paras)
     return keep, round(0.5 + min(0.45, 1.5 * lead), 2)
 

@@ -246,6 +246,18 @@ def test_a_dispatch_before_a_headline_that_reads_like_the_headline_above_stays_a
     assert [p.text[:14] for p in second.paras] == ["【新华社延安十一日电】渝讯："]
 
 
+def test_a_dispatch_before_a_headline_that_reads_like_the_headline_above_more_than_its_text_stays_above():
+    # 川陕路上兵车 is what the headline above sums up (平汉川陕道上…), though its words (调动大军, 兵车不绝)
+    # are those of the text below: a piece's likeness to each headline counts on its own
+    text = page("## 平汉川陕道上国民党军运忙",
+                "【新华社邯郸九日电】平汉路上军车辚辚，日前国民党军由新乡运抵辉县坦克十六辆重炮五门，孟县之九十军专门进行攻击训练。",
+                "【新华社延安十日电】记者获悉：国民党军从陕南调动大军，现川陕路上兵车连日不绝，向北疾驰。",
+                "## 国民党军结合敌伪高唱备战", "【新华社邯郸十一日电】国民党军结合敌伪军，高唱停战就是备战，调动大军向边区进攻，兵车不绝。")
+    first, second = parse_page(text).articles
+    assert [p.text[:12] for p in first.paras] == ["【新华社邯郸九日电】平汉", "【新华社延安十日电】记者"]
+    assert [p.text[:12] for p in second.paras] == ["【新华社邯郸十一日电】国"]
+
+
 def test_a_dispatch_after_a_dropped_tail_goes_with_the_dispatches_of_its_place():
     # The end of 甲's first dispatch (cut at 偏/关) is printed inside 乙, followed by 甲's second
     # dispatch from the same place; 乙 resumes after it (a case from bench/import_accuracy.py).
